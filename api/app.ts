@@ -1,0 +1,71 @@
+import { timingSafeEqual } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { DatabaseHandle } from '../db/client';
+import type { ConnectionRepository } from '../db/connections';
+import { errorHandler, sendProblem } from './problem';
+import { connectionRoutes } from './routes/connections';
+import { healthRoutes } from './routes/health';
+import type { WorkflowGateway } from './workflow-gateway';
+
+export interface AppDependencies {
+  database: DatabaseHandle;
+  connections: ConnectionRepository;
+  workflows: WorkflowGateway;
+  apiToken: string;
+  temporalUiUrl: string;
+  namespace: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Paths anyone may read: health for probes, the API docs. */
+const PUBLIC_PATHS = [/^\/health$/, /^\/docs(\/.*)?$/];
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer (.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Authorization headers never reach the logs.
+    ...(deps.logger ? {} : {}),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `No route ${request.method} ${request.url}`));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'spartoo-sync', description: 'Spartoo marketplace order connection', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (PUBLIC_PATHS.some((p) => p.test(path))) return;
+    if (!tokenMatches(request.headers.authorization, deps.apiToken)) {
+      return sendProblem(reply, 401, 'Missing or invalid bearer token (Authorization: Bearer <API_TOKEN>)');
+    }
+  });
+
+  await app.register(healthRoutes, deps);
+  await app.register(connectionRoutes, deps);
+  return app;
+}

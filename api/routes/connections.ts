@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ConnectionRecord } from '../../db/connections';
+import {
+  connectionSettingsPatchSchema,
+  connectionSettingsSchema,
+  maskSecret,
+  PRICE_ATTRIBUTES,
+  SYNC_LEVELS,
+} from '../../domain/settings';
+import { SPARTOO_SHIPPING_SERVICES } from '../../domain/shipping-services';
+import { connectionWorkflowId } from '../../workflows/messages';
+import type { AppDependencies } from '../app';
+import { HttpProblem, notFound, problemSchema } from '../problem';
+import { temporalUiUrl } from '../temporal-links';
+
+const cycleSchema = z.object({ at: z.string(), ok: z.boolean(), error: z.string().optional() }).catchall(z.unknown());
+
+/** A connection as answered: the settings of SPEC §2 with the key masked, plus its workflow. */
+export const connectionSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  apiKey: z.string().describe('masked: •••• and the last 4 characters'),
+  baseUrl: z.string(),
+  active: z.boolean(),
+  syncLevel: z.enum(SYNC_LEVELS),
+  autoAccept: z.boolean(),
+  autoAcceptPriceAttribute: z.enum(PRICE_ATTRIBUTES),
+  autoAcceptThreshold: z.number(),
+  useBillingAddressForShipping: z.boolean(),
+  productIdentificationAttribute: z.string(),
+  syncOrdersCreatedFrom: z.string().nullable(),
+  defaultShippingService: z.enum(SPARTOO_SHIPPING_SERVICES),
+  shippingServiceMap: z.record(z.string(), z.string()),
+  storeShippingMethodMap: z.record(z.string(), z.string()),
+  pollIntervalSeconds: z.number().int(),
+  stockSyncIntervalSeconds: z.number().int(),
+  workflowId: z.string(),
+  temporalUiUrl: z.string(),
+  lastPoll: cycleSchema.nullable(),
+  lastStockSync: cycleSchema.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const idParams = z.object({ id: z.string().min(1) });
+const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 503: problemSchema };
+
+export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, deps) => {
+  const present = (c: ConnectionRecord): z.infer<typeof connectionSchema> => {
+    const workflowId = connectionWorkflowId(c.id);
+    return {
+      ...c.settings,
+      id: c.id,
+      apiKey: maskSecret(c.apiKeyLast4),
+      workflowId,
+      temporalUiUrl: temporalUiUrl(deps.temporalUiUrl, deps.namespace, workflowId),
+      lastPoll: c.lastPoll,
+      lastStockSync: c.lastStockSync,
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+    };
+  };
+  const load = async (id: string) => {
+    const connection = await deps.connections.get(id);
+    if (!connection) throw notFound(`Connection ${id}`);
+    return connection;
+  };
+
+  app.post(
+    '/connections',
+    {
+      schema: {
+        tags: ['connections'],
+        body: connectionSettingsSchema,
+        response: { 201: connectionSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const connection = await deps.connections.create(request.body);
+      try {
+        await deps.workflows.startConnection(connection.id);
+      } catch (err) {
+        // No connection without its workflow: undo, and say Temporal is the problem.
+        await deps.connections.remove(connection.id);
+        request.log.error({ err }, 'could not start the connection workflow');
+        throw new HttpProblem(503, 'Temporal is unavailable: the connection was not created');
+      }
+      return reply.code(201).send(present(connection));
+    },
+  );
+
+  app.get(
+    '/connections',
+    { schema: { tags: ['connections'], response: { 200: z.object({ items: z.array(connectionSchema) }) } } },
+    async () => ({ items: (await deps.connections.list()).map(present) }),
+  );
+
+  app.get(
+    '/connections/:id',
+    { schema: { tags: ['connections'], params: idParams, response: { 200: connectionSchema, ...errors } } },
+    async (request) => present(await load(request.params.id)),
+  );
+
+  app.patch(
+    '/connections/:id',
+    {
+      schema: {
+        tags: ['connections'],
+        params: idParams,
+        body: connectionSettingsPatchSchema,
+        response: { 200: connectionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const updated = await deps.connections.update(request.params.id, request.body);
+      if (!updated) throw notFound(`Connection ${request.params.id}`);
+      // The workflow also reloads settings every cycle; the signal only makes it sooner.
+      await deps.workflows.settingsChanged(updated.id).catch((err) => request.log.warn({ err }, 'signal failed'));
+      return present(updated);
+    },
+  );
+
+  app.delete(
+    '/connections/:id',
+    { schema: { tags: ['connections'], params: idParams, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      const connection = await load(request.params.id);
+      try {
+        await deps.workflows.stopConnection(connection.id);
+      } catch (err) {
+        request.log.error({ err }, 'could not stop the connection workflow');
+        throw new HttpProblem(503, 'Temporal is unavailable: the connection was not deleted');
+      }
+      await deps.connections.remove(connection.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

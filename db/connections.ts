@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import {
+  type ConnectionSettings,
+  type ConnectionSettingsInput,
+  type ConnectionSettingsPatch,
+  connectionSettingsSchema,
+} from '../domain/settings';
+import type { SecretBox } from '../runtime/secret-box';
+import type { Database } from './client';
+import { type CycleResult, connections } from './schema';
+
+/** A connection as the product shows it: settings with the key masked, never the key itself. */
+export interface ConnectionRecord {
+  id: string;
+  settings: ConnectionSettings;
+  apiKeyLast4: string;
+  lastPoll: CycleResult | null;
+  lastStockSync: CycleResult | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Row = typeof connections.$inferSelect;
+
+function toRecord(row: Row): ConnectionRecord {
+  return {
+    id: row.id,
+    settings: { ...row.settings, name: row.name },
+    apiKeyLast4: row.apiKeyLast4,
+    lastPoll: row.lastPoll ?? null,
+    lastStockSync: row.lastStockSync ?? null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** Connections and their encrypted Spartoo keys. */
+export function createConnectionRepository(db: Database, secrets: SecretBox) {
+  return {
+    async create(input: ConnectionSettingsInput, id: string = randomUUID()): Promise<ConnectionRecord> {
+      const { apiKey, ...settings } = connectionSettingsSchema.parse(input);
+      const [row] = await db
+        .insert(connections)
+        .values({
+          id,
+          name: settings.name,
+          apiKeyEncrypted: secrets.seal(apiKey),
+          apiKeyLast4: apiKey.slice(-4),
+          settings,
+        })
+        .returning();
+      return toRecord(row!);
+    },
+
+    async get(id: string): Promise<ConnectionRecord | undefined> {
+      const [row] = await db.select().from(connections).where(eq(connections.id, id));
+      return row && toRecord(row);
+    },
+
+    async list(): Promise<ConnectionRecord[]> {
+      const rows = await db.select().from(connections).orderBy(asc(connections.createdAt), asc(connections.id));
+      return rows.map(toRecord);
+    },
+
+    /** Applies a validated partial change; the merged settings are validated again as a whole. */
+    async update(id: string, patch: ConnectionSettingsPatch): Promise<ConnectionRecord | undefined> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.select().from(connections).where(eq(connections.id, id)).for('update');
+        if (!row) return undefined;
+        const { apiKey, ...changes } = patch;
+        const settings = { ...row.settings, ...changes };
+        const values: Partial<typeof connections.$inferInsert> = {
+          name: settings.name,
+          settings,
+          updatedAt: new Date(),
+        };
+        if (apiKey !== undefined) {
+          values.apiKeyEncrypted = secrets.seal(apiKey);
+          values.apiKeyLast4 = apiKey.slice(-4);
+        }
+        const [updated] = await tx.update(connections).set(values).where(eq(connections.id, id)).returning();
+        return toRecord(updated!);
+      });
+    },
+
+    async remove(id: string): Promise<boolean> {
+      const deleted = await db.delete(connections).where(eq(connections.id, id)).returning({ id: connections.id });
+      return deleted.length > 0;
+    },
+
+    /** The clear Spartoo key, for the activities that call Spartoo; never for a response or a log. */
+    async apiKey(id: string): Promise<string | undefined> {
+      const [row] = await db
+        .select({ sealed: connections.apiKeyEncrypted })
+        .from(connections)
+        .where(eq(connections.id, id));
+      return row && secrets.open(row.sealed);
+    },
+
+    async recordCycle(id: string, kind: 'poll' | 'stock', result: CycleResult): Promise<void> {
+      await db
+        .update(connections)
+        .set(kind === 'poll' ? { lastPoll: result } : { lastStockSync: result })
+        .where(eq(connections.id, id));
+    },
+  };
+}
+
+export type ConnectionRepository = ReturnType<typeof createConnectionRepository>;

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The environment of SPEC §5, read once; everything optional in embedded mode. */
+export interface Config {
+  port: number;
+  host: string;
+  sandboxPort: number;
+  temporalAddress?: string;
+  temporalPort: number;
+  temporalUiPort: number;
+  temporalUiUrl: string;
+  namespace: string;
+  taskQueue: string;
+  databaseUrl?: string;
+  dataDir: string;
+  demo: boolean;
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${name} must be a port number (0-65535), got "${raw}"`);
+  }
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { demo?: boolean } = {}): Config {
+  const temporalUiPort = intVar(env, 'TEMPORAL_UI_PORT', 8233);
+  return {
+    port: intVar(env, 'PORT', 3000),
+    host: env.HOST || '127.0.0.1',
+    sandboxPort: intVar(env, 'SANDBOX_PORT', 3100),
+    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    temporalPort: intVar(env, 'TEMPORAL_PORT', 7233),
+    temporalUiPort,
+    temporalUiUrl: (env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`).replace(/\/$/, ''),
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TASK_QUEUE || 'spartoo-sync',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.DATA_DIR || './.data'),
+    demo: env.DEMO === undefined || env.DEMO === '' ? (defaults.demo ?? false) : env.DEMO !== '0',
+  };
+}
+
+/**
+ * A secret from the environment, else from a file under DATA_DIR, else generated into that file
+ * (mode 600) so that restarts keep it. `generated` tells the caller to print where it is.
+ */
+export function loadOrCreateSecret(
+  value: string | undefined,
+  file: string,
+  make: () => string,
+): { value: string; generated: boolean; file?: string } {
+  if (value) return { value, generated: false };
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false, file };
+  mkdirSync(path.dirname(file), { recursive: true });
+  const created = make();
+  writeFileSync(file, `${created}\n`, { mode: 0o600 });
+  return { value: created, generated: true, file };
+}
+
+export const newApiToken = () => randomBytes(24).toString('base64url');
+export const newSecretKey = () => randomBytes(32).toString('base64');

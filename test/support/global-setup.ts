@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { ensureTemporalCli } from '../../scripts/temporal-cli';
+import { startTemporalDevServer } from '../../scripts/temporal-server';
+import { workflowsPath } from '../../workers/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalUiUrl: string;
+    workflowBundleCode: string;
+    postgresUrl: string;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * One real Temporal dev server for the whole run (on free ports, state in a temp folder), and the
+ * workflow bundle built once; each test file runs its own worker on its own task queue.
+ */
+export default async function setup(project: TestProject) {
+  const cli = await ensureTemporalCli((m) => console.log(m));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-sync-test-'));
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const server = await startTemporalDevServer({
+    cli,
+    port,
+    uiPort,
+    namespace: 'default',
+    dbFile: path.join(dir, 'temporal.db'),
+  });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  project.provide('temporalAddress', server.address);
+  project.provide('temporalUiUrl', server.uiUrl);
+  project.provide('workflowBundleCode', bundle.code);
+  project.provide('postgresUrl', process.env.TEST_DATABASE_URL ?? '');
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app';
+import { createWorkflowGateway, type WorkflowGateway } from '../../api/workflow-gateway';
+import type { DatabaseHandle } from '../../db/client';
+import { type ConnectionRepository, createConnectionRepository } from '../../db/connections';
+import { createSecretBox } from '../../runtime/secret-box';
+import { createWorker } from '../../workers/worker';
+import { type DatabaseKind, openTestDatabase } from './databases';
+
+let runtimeInstalled = false;
+
+export interface TestStack {
+  app: FastifyInstance;
+  client: Client;
+  database: DatabaseHandle;
+  connections: ConnectionRepository;
+  workflows: WorkflowGateway;
+  apiToken: string;
+  taskQueue: string;
+  worker: Worker;
+  auth: { authorization: string };
+  /** Stops the worker (as a crash or a deploy would) and starts a new one on the same queue. */
+  restartWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The product as `npm start` wires it, on the run's real Temporal dev server: database, worker on a
+ * task queue of its own, API (used through app.inject).
+ */
+export async function startTestStack(options: { database?: DatabaseKind } = {}): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const address = inject('temporalAddress');
+  const database = await openTestDatabase(options.database ?? 'pglite');
+  const secrets = createSecretBox('test-secret-key');
+  const connections = createConnectionRepository(database.db, secrets);
+  const taskQueue = `test-${randomUUID()}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const workflowBundle = { code: inject('workflowBundleCode') };
+  const startWorker = async () => {
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle,
+      dependencies: { db: database.db, connections },
+    });
+    const running = worker.run();
+    return { worker, running };
+  };
+  let current = await startWorker();
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const workflows = createWorkflowGateway(client, taskQueue);
+  const apiToken = `token-${randomUUID()}`;
+  const app = await buildApp({
+    database,
+    connections,
+    workflows,
+    apiToken,
+    temporalUiUrl: inject('temporalUiUrl'),
+    namespace: 'default',
+  });
+
+  return {
+    app,
+    client,
+    database,
+    connections,
+    workflows,
+    apiToken,
+    taskQueue,
+    get worker() {
+      return current.worker;
+    },
+    auth: { authorization: `Bearer ${apiToken}` },
+    async restartWorker() {
+      current.worker.shutdown();
+      await current.running;
+      current = await startWorker();
+    },
+    async close() {
+      await app.close();
+      current.worker.shutdown();
+      await current.running;
+      await nativeConnection.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
