@@ -45,7 +45,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `No route ${request.method} ${request.url}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, `No route ${request.method} ${request.url}`),
+  );
 
   await app.register(swagger, {
     openapi: {

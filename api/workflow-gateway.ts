@@ -25,7 +25,9 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
     },
 
     async settingsChanged(connectionId: string): Promise<void> {
-      await ignoreFinished(client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(settingsChangedSignal));
+      await ignoreFinished(
+        client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(settingsChangedSignal),
+      );
     },
 
     async stopConnection(connectionId: string): Promise<void> {

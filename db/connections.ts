@@ -59,7 +59,10 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
     },
 
     async list(): Promise<ConnectionRecord[]> {
-      const rows = await db.select().from(connections).orderBy(asc(connections.createdAt), asc(connections.id));
+      const rows = await db
+        .select()
+        .from(connections)
+        .orderBy(asc(connections.createdAt), asc(connections.id));
       return rows.map(toRecord);
     },
 
@@ -85,7 +88,10 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
     },
 
     async remove(id: string): Promise<boolean> {
-      const deleted = await db.delete(connections).where(eq(connections.id, id)).returning({ id: connections.id });
+      const deleted = await db
+        .delete(connections)
+        .where(eq(connections.id, id))
+        .returning({ id: connections.id });
       return deleted.length > 0;
     },
 

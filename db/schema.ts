@@ -1,4 +1,3 @@
-
 import {
   bigserial,
   index,
@@ -147,4 +146,3 @@ export const returns = pgTable(
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.returnId] })],
 );
-

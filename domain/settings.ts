@@ -23,7 +23,11 @@ const identificationAttribute = z
 const isoDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((v) => new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'is not a valid date');
+  .refine((v) => {
+    // Zod 4 runs this even when the format check failed: an invalid Date must not throw here.
+    const day = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(v);
+  }, 'is not a valid date');
 
 const baseUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })

@@ -71,7 +71,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`);
+        throw new Error(
+          `Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }

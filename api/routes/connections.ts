@@ -14,7 +14,9 @@ import type { AppDependencies } from '../app';
 import { HttpProblem, notFound, problemSchema } from '../problem';
 import { temporalUiUrl } from '../temporal-links';
 
-const cycleSchema = z.object({ at: z.string(), ok: z.boolean(), error: z.string().optional() }).catchall(z.unknown());
+const cycleSchema = z
+  .object({ at: z.string(), ok: z.boolean(), error: z.string().optional() })
+  .catchall(z.unknown());
 
 /** A connection as answered: the settings of SPEC §2 with the key masked, plus its workflow. */
 export const connectionSchema = z.object({
@@ -116,7 +118,9 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
       const updated = await deps.connections.update(request.params.id, request.body);
       if (!updated) throw notFound(`Connection ${request.params.id}`);
       // The workflow also reloads settings every cycle; the signal only makes it sooner.
-      await deps.workflows.settingsChanged(updated.id).catch((err) => request.log.warn({ err }, 'signal failed'));
+      await deps.workflows
+        .settingsChanged(updated.id)
+        .catch((err) => request.log.warn({ err }, 'signal failed'));
       return present(updated);
     },
   );

@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { type DatabaseHandle, openDatabase } from '../db/client';
+import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
+import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
+import { createSecretBox } from './secret-box';
+
+export interface Services {
+  database: DatabaseHandle;
+  connections: ConnectionRepository;
+  apiToken: string;
+  apiTokenGenerated: boolean;
+  apiTokenFile?: string;
+}
+
+/** What both roles share: the database (migrated), the key that protects Spartoo keys, the API token. */
+export async function openServices(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+  const secretKey = loadOrCreateSecret(env.SECRET_KEY, path.join(config.dataDir, 'secret.key'), newSecretKey);
+  const token = loadOrCreateSecret(env.API_TOKEN, path.join(config.dataDir, 'api-token'), newApiToken);
+  const database = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: path.join(config.dataDir, 'pg') },
+  );
+  return {
+    database,
+    connections: createConnectionRepository(database.db, createSecretBox(secretKey.value)),
+    apiToken: token.value,
+    apiTokenGenerated: token.generated,
+    apiTokenFile: token.file,
+  };
+}

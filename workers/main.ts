@@ -1,0 +1,48 @@
+import { Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { readConfig } from '../runtime/config';
+import { requireProductionServices } from '../runtime/production';
+import { openServices } from '../runtime/services';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { createWorker } from './worker';
+
+// `npm run worker`: the worker role alone, against TEMPORAL_ADDRESS and DATABASE_URL (production).
+try {
+  const config = readConfig();
+  const { temporalAddress } = requireProductionServices(config, 'worker');
+  const services = await openServices(config);
+  await registerSearchAttributes(temporalAddress, config.namespace);
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO') ?? 'INFO') });
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    dependencies: { db: services.database.db, connections: services.connections },
+  });
+  console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
+  // The Runtime drains the worker on SIGINT / SIGTERM; run() then resolves.
+  await worker.run();
+  await connection.close();
+  await services.database.close();
+} catch (err) {
+  console.error(`worker could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+/** SPEC §4's search attributes must exist on a production server; adding them twice is harmless. */
+async function registerSearchAttributes(address: string, namespace: string) {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      // 2 = INDEXED_VALUE_TYPE_KEYWORD
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, 2])),
+    });
+  } finally {
+    await connection.close();
+  }
+}
