@@ -10,14 +10,20 @@ import {
 } from 'fastify-type-provider-zod';
 import type { DatabaseHandle } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
+import type { OrderRepository } from '../db/orders';
+import type { DatabaseStore } from '../store/database-store';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
 import { healthRoutes } from './routes/health';
+import { orderRoutes } from './routes/orders';
+import { storeRoutes } from './routes/store';
 import type { WorkflowGateway } from './workflow-gateway';
 
 export interface AppDependencies {
   database: DatabaseHandle;
   connections: ConnectionRepository;
+  orders: OrderRepository;
+  store: DatabaseStore;
   workflows: WorkflowGateway;
   apiToken: string;
   temporalUiUrl: string;
@@ -37,11 +43,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: deps.logger ?? false,
-    // Authorization headers never reach the logs.
-    ...(deps.logger ? {} : {}),
-  }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: deps.logger ?? false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -69,5 +71,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, deps);
   await app.register(connectionRoutes, deps);
+  await app.register(orderRoutes, deps);
+  await app.register(storeRoutes, deps);
   return app;
 }

@@ -85,9 +85,5 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return sendProblem(reply, status, error.message);
   request.log.error({ err: error }, 'request failed');
-  return sendProblem(
-    reply,
-    status >= 500 ? status : 500,
-    'The request could not be completed; see the server log',
-  );
+  return sendProblem(reply, Math.max(status, 500), 'The request could not be completed; see the server log');
 }

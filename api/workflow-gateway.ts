@@ -1,6 +1,27 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { connectionDeletedSignal, connectionWorkflowId, settingsChangedSignal } from '../workflows/messages';
-import { ConnectionIdKey } from '../workflows/search-attributes';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  acceptOrderUpdate,
+  connectionDeletedSignal,
+  connectionWorkflowId,
+  type OrderState,
+  orderShippedSignal,
+  orderStateQuery,
+  orderWorkflowId,
+  refuseOrderUpdate,
+  retryOrderUpdate,
+  type Shipment,
+  settingsChangedSignal,
+  storeOrderCancelledSignal,
+} from '../workflows/messages';
+import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
+
+/** The workflow refused a decision (its validator), or has already ended: the API answers 409. */
+export class DecisionRefusedError extends Error {
+  override name = 'DecisionRefusedError';
+}
+
+export type OrderDecision = 'accept' | 'refuse' | 'retry';
+const DECISION_UPDATES = { accept: acceptOrderUpdate, refuse: refuseOrderUpdate, retry: retryOrderUpdate };
 
 /** The API's only way into Temporal: starts, signals, updates and queries workflows by their ids. */
 export function createWorkflowGateway(client: Client, taskQueue: string) {
@@ -28,6 +49,55 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
       await ignoreFinished(
         client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(settingsChangedSignal),
       );
+    },
+
+    /** Starts an order's workflow once; a second start of the same order is a no-op. */
+    async startOrder(connectionId: string, orderId: string): Promise<string> {
+      const workflowId = orderWorkflowId(connectionId, orderId);
+      await client.workflow.start('orderWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ connectionId, orderId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: ConnectionIdKey, value: connectionId },
+          { key: SpartooOrderIdKey, value: orderId },
+          { key: OrderStatusKey, value: 'WAITING_ACCEPTANCE' },
+        ],
+      });
+      return workflowId;
+    },
+
+    async decideOrder(connectionId: string, orderId: string, decision: OrderDecision): Promise<string> {
+      const handle = client.workflow.getHandle(orderWorkflowId(connectionId, orderId));
+      try {
+        return await handle.executeUpdate(DECISION_UPDATES[decision]);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          throw new DecisionRefusedError((err.cause as Error | undefined)?.message ?? err.message);
+        }
+        if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
+          throw new DecisionRefusedError(`Order ${orderId} is finished: nothing to ${decision}`);
+        }
+        throw err;
+      }
+    },
+
+    async orderState(connectionId: string, orderId: string): Promise<OrderState> {
+      return client.workflow.getHandle(orderWorkflowId(connectionId, orderId)).query(orderStateQuery);
+    },
+
+    async orderShipped(connectionId: string, orderId: string, shipment: Shipment): Promise<void> {
+      await client.workflow
+        .getHandle(orderWorkflowId(connectionId, orderId))
+        .signal(orderShippedSignal, shipment);
+    },
+
+    async storeOrderCancelled(connectionId: string, orderId: string): Promise<void> {
+      await client.workflow
+        .getHandle(orderWorkflowId(connectionId, orderId))
+        .signal(storeOrderCancelledSignal);
     },
 
     async stopConnection(connectionId: string): Promise<void> {

@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { type DatabaseHandle, openDatabase } from '../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
+import { createOrderRepository, type OrderRepository } from '../db/orders';
+import { createDatabaseStore, type DatabaseStore } from '../store/database-store';
 import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
 import { createSecretBox } from './secret-box';
 
 export interface Services {
   database: DatabaseHandle;
   connections: ConnectionRepository;
+  orders: OrderRepository;
+  store: DatabaseStore;
   apiToken: string;
   apiTokenGenerated: boolean;
   apiTokenFile?: string;
@@ -22,6 +26,8 @@ export async function openServices(config: Config, env: NodeJS.ProcessEnv = proc
   return {
     database,
     connections: createConnectionRepository(database.db, createSecretBox(secretKey.value)),
+    orders: createOrderRepository(database.db),
+    store: createDatabaseStore(database.db),
     apiToken: token.value,
     apiTokenGenerated: token.generated,
     apiTokenFile: token.file,

@@ -15,6 +15,8 @@ try {
   const app = await buildApp({
     database: services.database,
     connections: services.connections,
+    orders: services.orders,
+    store: services.store,
     workflows: createWorkflowGateway(client, config.taskQueue),
     apiToken: services.apiToken,
     temporalUiUrl: config.temporalUiUrl,

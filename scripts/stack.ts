@@ -77,6 +77,8 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     const app = await buildApp({
       database: services.database,
       connections: services.connections,
+      orders: services.orders,
+      store: services.store,
       workflows: createWorkflowGateway(client, config.taskQueue),
       apiToken: services.apiToken,
       temporalUiUrl,

@@ -4,17 +4,9 @@ import { connections } from '../db/schema';
 import { connectionWorkflowId } from '../workflows/messages';
 import { databaseKinds } from './support/databases';
 import { startTestStack, type TestStack } from './support/stack';
+import { waitFor } from './support/wait';
 
 const validSettings = { name: 'My Spartoo FR', apiKey: 'PARTNER-SECRET-1234' };
-
-async function waitFor<T>(read: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (until(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.each(databaseKinds())('connections over HTTP (%s)', (kind) => {
   let stack: TestStack;
@@ -96,7 +88,11 @@ describe.each(databaseKinds())('connections over HTTP (%s)', (kind) => {
     expect(patched.json()).toMatchObject({ autoAccept: true, autoAcceptThreshold: 0.9, apiKey: '••••9876' });
     expect(await stack.connections.apiKey(body.id)).toBe('NEW-KEY-9876');
 
-    const deleted = await stack.app.inject({ method: 'DELETE', url: `/connections/${body.id}`, headers: stack.auth });
+    const deleted = await stack.app.inject({
+      method: 'DELETE',
+      url: `/connections/${body.id}`,
+      headers: stack.auth,
+    });
     expect(deleted.statusCode).toBe(204);
     expect(await stack.database.db.select().from(connections).where(eq(connections.id, body.id))).toEqual([]);
     const ended = await waitFor(
@@ -104,7 +100,11 @@ describe.each(databaseKinds())('connections over HTTP (%s)', (kind) => {
       (s) => s !== 'RUNNING',
     );
     expect(ended).toBe('COMPLETED');
-    const gone = await stack.app.inject({ method: 'GET', url: `/connections/${body.id}`, headers: stack.auth });
+    const gone = await stack.app.inject({
+      method: 'GET',
+      url: `/connections/${body.id}`,
+      headers: stack.auth,
+    });
     expect(gone.statusCode).toBe(404);
   });
 
@@ -143,7 +143,12 @@ describe.each(databaseKinds())('connections over HTTP (%s)', (kind) => {
 
   it('rejects an invalid partial change with 400 and keeps the settings', async () => {
     const created = (
-      await stack.app.inject({ method: 'POST', url: '/connections', headers: stack.auth, payload: validSettings })
+      await stack.app.inject({
+        method: 'POST',
+        url: '/connections',
+        headers: stack.auth,
+        payload: validSettings,
+      })
     ).json();
     const res = await stack.app.inject({
       method: 'PATCH',

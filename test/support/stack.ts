@@ -7,7 +7,9 @@ import { buildApp } from '../../api/app';
 import { createWorkflowGateway, type WorkflowGateway } from '../../api/workflow-gateway';
 import type { DatabaseHandle } from '../../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../../db/connections';
+import { createOrderRepository, type OrderRepository } from '../../db/orders';
 import { createSecretBox } from '../../runtime/secret-box';
+import { createDatabaseStore, type DatabaseStore } from '../../store/database-store';
 import { createWorker } from '../../workers/worker';
 import { type DatabaseKind, openTestDatabase } from './databases';
 
@@ -18,6 +20,8 @@ export interface TestStack {
   client: Client;
   database: DatabaseHandle;
   connections: ConnectionRepository;
+  orders: OrderRepository;
+  store: DatabaseStore;
   workflows: WorkflowGateway;
   apiToken: string;
   taskQueue: string;
@@ -34,13 +38,15 @@ export interface TestStack {
  */
 export async function startTestStack(options: { database?: DatabaseKind } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const address = inject('temporalAddress');
   const database = await openTestDatabase(options.database ?? 'pglite');
   const secrets = createSecretBox('test-secret-key');
   const connections = createConnectionRepository(database.db, secrets);
+  const orders = createOrderRepository(database.db);
+  const store = createDatabaseStore(database.db);
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const workflowBundle = { code: inject('workflowBundleCode') };
@@ -64,6 +70,8 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
   const app = await buildApp({
     database,
     connections,
+    orders,
+    store,
     workflows,
     apiToken,
     temporalUiUrl: inject('temporalUiUrl'),
@@ -75,6 +83,8 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
     client,
     database,
     connections,
+    orders,
+    store,
     workflows,
     apiToken,
     taskQueue,

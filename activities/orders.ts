@@ -1,0 +1,275 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { ConnectionRepository } from '../db/connections';
+import type { OrderRepository, OrderStatus } from '../db/orders';
+import {
+  type AcceptanceDecision,
+  decideAcceptance,
+  lineKey,
+  linePriceCents,
+  orderLineKeys,
+} from '../domain/acceptance';
+import { addressImportError, billingAddress, shippingAddress } from '../domain/address';
+import type { ConnectionSettings } from '../domain/settings';
+import { spartooShippingService, storeShippingMethod } from '../domain/shipping';
+import { createSpartooClient, type SpartooClient } from '../spartoo/client';
+import { SpartooError } from '../spartoo/errors';
+import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
+import type { DatabaseStore } from '../store/database-store';
+import { ImportRejectedError } from '../store/store';
+import { PERMANENT, permanentOrRetry } from './failures';
+
+export interface OrderRef {
+  connectionId: string;
+  orderId: string;
+}
+
+export interface OrderActivityDependencies {
+  connections: ConnectionRepository;
+  orders: OrderRepository;
+  store: DatabaseStore;
+  spartooTimeoutMs?: number;
+}
+
+/** The status an order first shows, from what Spartoo says of it. */
+export function statusFromSpartoo(spartooStatus: number): OrderStatus {
+  switch (spartooStatus) {
+    case ORDER_STATUS.ACCEPTED:
+      return 'ACCEPTED';
+    case ORDER_STATUS.SHIPPED:
+    case ORDER_STATUS.PARCEL_LOST:
+    case ORDER_STATUS.PARCEL_RETURNED:
+      return 'SHIPPED';
+    case ORDER_STATUS.CANCELLED:
+      return 'REFUSED';
+    default:
+      return 'WAITING_ACCEPTANCE';
+  }
+}
+
+const codeOf = (err: unknown) => (err instanceof SpartooError ? String(err.code) : 'ERROR');
+
+/**
+ * Each Spartoo call and store action of the order workflow. Secrets are read here, by connection
+ * id; every call lands in the order's communications log.
+ */
+export function createOrderActivities(deps: OrderActivityDependencies) {
+  const { connections, orders, store } = deps;
+
+  async function connection(
+    connectionId: string,
+  ): Promise<{ settings: ConnectionSettings; spartoo: SpartooClient }> {
+    const record = await connections.get(connectionId);
+    const apiKey = record && (await connections.apiKey(connectionId));
+    if (!record || !apiKey) {
+      throw ApplicationFailure.nonRetryable(
+        `Connection ${connectionId} no longer exists`,
+        PERMANENT.connectionGone,
+      );
+    }
+    return {
+      settings: record.settings,
+      spartoo: createSpartooClient({
+        baseUrl: record.settings.baseUrl,
+        apiKey,
+        timeoutMs: deps.spartooTimeoutMs,
+      }),
+    };
+  }
+
+  /** Runs one Spartoo call and logs it, whatever its outcome. */
+  async function logged<T>(
+    ref: OrderRef,
+    action: string,
+    direction: 'TO_SPARTOO' | 'FROM_SPARTOO',
+    call: () => Promise<T>,
+    result: (value: T) => string = () => '1',
+  ) {
+    try {
+      const value = await call();
+      await orders.log(ref.connectionId, ref.orderId, { direction, action, result: result(value) });
+      return value;
+    } catch (err) {
+      await orders.log(ref.connectionId, ref.orderId, {
+        direction,
+        action,
+        result: codeOf(err),
+        detail: (err as Error).message,
+      });
+      throw err;
+    }
+  }
+
+  async function spartooOrder(ref: OrderRef): Promise<SpartooOrder> {
+    const saved = (await orders.get(ref.connectionId, ref.orderId))?.detail.spartoo;
+    if (saved) return saved;
+    const { spartoo } = await connection(ref.connectionId);
+    const order = await logged(ref, 'exportOrder', 'FROM_SPARTOO', () => spartoo.getOrder(ref.orderId));
+    await orders.saveSpartooOrder(ref.connectionId, order, statusFromSpartoo(order.ordersStatusId));
+    return order;
+  }
+
+  /** After Spartoo refused a transition (-7), what status it holds now. */
+  async function currentSpartooStatus(ref: OrderRef, spartoo: SpartooClient): Promise<number> {
+    const order = await logged(ref, 'exportOrder', 'FROM_SPARTOO', () => spartoo.getOrder(ref.orderId));
+    await orders.saveSpartooOrder(ref.connectionId, order, statusFromSpartoo(order.ordersStatusId));
+    return order.ordersStatusId;
+  }
+
+  async function changeStatus(
+    ref: OrderRef,
+    status: 2 | 41,
+    action: string,
+  ): Promise<{ spartooStatus: number }> {
+    const { spartoo } = await connection(ref.connectionId);
+    return permanentOrRetry(async () => {
+      try {
+        await logged(
+          ref,
+          action,
+          'TO_SPARTOO',
+          () => spartoo.updateOrderStatus({ oID: ref.orderId, status }),
+          (r) => (r.alreadyDone ? '-9 (already done)' : '1'),
+        );
+        await orders.update(ref.connectionId, ref.orderId, { spartooStatus: status });
+        return { spartooStatus: status };
+      } catch (err) {
+        // Someone else moved the order first (customer cancellation, back-office acceptance): follow it.
+        if (err instanceof SpartooError && err.code === -7)
+          return { spartooStatus: await currentSpartooStatus(ref, spartoo) };
+        throw err;
+      }
+    });
+  }
+
+  return {
+    /** Gets the order (from the poll's copy, else from Spartoo) and applies the acceptance rule. */
+    async fetchOrder(ref: OrderRef): Promise<{ spartooStatus: number; decision?: AcceptanceDecision }> {
+      const order = await permanentOrRetry(() => spartooOrder(ref));
+      if (order.ordersStatusId !== ORDER_STATUS.WAITING_ACCEPTANCE)
+        return { spartooStatus: order.ordersStatusId };
+      const { settings } = await connection(ref.connectionId);
+      const products = await store.productsByKeys(
+        settings.productIdentificationAttribute,
+        orderLineKeys(order),
+      );
+      const decision = decideAcceptance({ order, products, settings });
+      await orders.update(ref.connectionId, ref.orderId, {
+        detail: { decision: { ...decision, decidedBy: 'RULE' } },
+      });
+      return { spartooStatus: order.ordersStatusId, decision };
+    },
+
+    async acceptOrder(ref: OrderRef & { by: 'rule' | 'merchant' }) {
+      return changeStatus(ref, ORDER_STATUS.ACCEPTED, `accept (2) by ${ref.by}`);
+    },
+
+    async refuseOrder(ref: OrderRef) {
+      return changeStatus(ref, ORDER_STATUS.CANCELLED, 'refuse (41) by merchant');
+    },
+
+    /** The merchant cancelled the store order: Spartoo gets 41. */
+    async cancelOnSpartoo(ref: OrderRef) {
+      return changeStatus(ref, ORDER_STATUS.CANCELLED, 'cancel (41)');
+    },
+
+    /** Creates the store order once (the marketplace order id is the key) and takes its stock. */
+    async importOrder(ref: OrderRef): Promise<{ storeOrderId: number }> {
+      const order = await permanentOrRetry(() => spartooOrder(ref));
+      const { settings } = await connection(ref.connectionId);
+      return permanentOrRetry(async () => {
+        const billing = billingAddress(order);
+        const shipping = shippingAddress(order, settings);
+        const invalid = addressImportError({ billing, shipping });
+        try {
+          if (invalid) throw new ImportRejectedError(invalid);
+          const { order: storeOrder, created } = await store.importOrder({
+            connectionId: ref.connectionId,
+            marketplaceOrderId: ref.orderId,
+            identificationAttribute: settings.productIdentificationAttribute,
+            billingAddress: billing,
+            shippingAddress: shipping,
+            shippingMethod: storeShippingMethod(order.shippingName, settings.storeShippingMethodMap),
+            lines: order.products.map((line, i) => ({
+              line: i + 1,
+              key: lineKey(line),
+              name: line.productsName,
+              quantity: line.productsQty,
+              unitPriceCents: linePriceCents(line),
+            })),
+            totalCents: order.orderTotalCents,
+          });
+          await orders.log(ref.connectionId, ref.orderId, {
+            direction: 'TO_STORE',
+            action: 'importOrder',
+            result: created ? `created store order ${storeOrder.id}` : `already imported as ${storeOrder.id}`,
+          });
+          await orders.update(ref.connectionId, ref.orderId, { detail: { storeOrderId: storeOrder.id } });
+          return { storeOrderId: storeOrder.id };
+        } catch (err) {
+          if (err instanceof ImportRejectedError) {
+            await orders.log(ref.connectionId, ref.orderId, {
+              direction: 'FROM_STORE',
+              action: 'importOrder',
+              result: 'REJECTED',
+              detail: err.message,
+            });
+          }
+          throw err;
+        }
+      });
+    },
+
+    /** Spartoo cancelled an imported order: cancel the store order and put its stock back, once. */
+    async cancelStoreOrder(ref: OrderRef): Promise<void> {
+      const storeOrder = await store.findOrder(ref.connectionId, ref.orderId);
+      if (!storeOrder) return;
+      const { changed } = await store.cancelOrder(storeOrder.id);
+      await orders.log(ref.connectionId, ref.orderId, {
+        direction: 'TO_STORE',
+        action: 'cancelOrder',
+        result: changed ? `cancelled store order ${storeOrder.id}, restocked` : 'already cancelled',
+      });
+    },
+
+    /** Sends 3 with the tracking number and the Spartoo service mapped from the store's carrier. */
+    async confirmShipment(
+      ref: OrderRef & { carrier: string; trackingNumber: string },
+    ): Promise<{ shippingService: string }> {
+      const { settings, spartoo } = await connection(ref.connectionId);
+      const { service } = spartooShippingService(ref.carrier, settings);
+      return permanentOrRetry(async () => {
+        await logged(
+          ref,
+          `ship (3) ${ref.trackingNumber} via ${service}`,
+          'TO_SPARTOO',
+          () =>
+            spartoo.updateOrderStatus({
+              oID: ref.orderId,
+              status: ORDER_STATUS.SHIPPED,
+              trackingNumber: ref.trackingNumber,
+              shippingService: service,
+            }),
+          (r) => (r.alreadyDone ? '-9 (already done)' : '1'),
+        );
+        await orders.appendShipment(ref.connectionId, ref.orderId, {
+          carrier: ref.carrier,
+          trackingNumber: ref.trackingNumber,
+          shippingService: service,
+          at: new Date().toISOString(),
+        });
+        await orders.update(ref.connectionId, ref.orderId, { spartooStatus: ORDER_STATUS.SHIPPED });
+        return { shippingService: service };
+      });
+    },
+
+    /** The workflow's status, copied to the read model (a local activity: cheap, once per change). */
+    async recordOrderStatus(ref: OrderRef & { status: OrderStatus; lastError?: string | null }) {
+      await orders.update(ref.connectionId, ref.orderId, {
+        status: ref.status,
+        detail: {
+          ...(ref.lastError !== undefined ? { lastError: ref.lastError } : {}),
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { decodeCursor, ORDER_STATUSES, type OrderRecord } from '../../db/orders';
+import { describeReason } from '../../domain/acceptance';
+import { billingAddress, shippingAddress } from '../../domain/address';
+import { storeShippingMethod } from '../../domain/shipping';
+import { orderWorkflowId } from '../../workflows/messages';
+import type { AppDependencies } from '../app';
+import { amount, withAmounts } from '../presenters';
+import { HttpProblem, notFound, problemSchema } from '../problem';
+import { temporalUiUrl } from '../temporal-links';
+import { DecisionRefusedError, type OrderDecision } from '../workflow-gateway';
+
+const addressSchema = z.object({
+  firstName: z.string(),
+  lastName: z.string(),
+  company: z.string(),
+  street: z.string(),
+  suburb: z.string(),
+  city: z.string(),
+  postcode: z.string(),
+  state: z.string(),
+  country: z.string(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  relayPointId: z.string().optional(),
+});
+
+export const orderSummarySchema = z.object({
+  connectionId: z.string(),
+  orderId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  spartooStatus: z.number().int(),
+  purchasedAt: z.string(),
+  customerName: z.string(),
+  total: z.number(),
+  updatedAt: z.string(),
+});
+
+const orderDetailSchema = orderSummarySchema.extend({
+  decision: z
+    .object({
+      auto: z.boolean(),
+      reasons: z.array(
+        z.object({ line: z.number(), code: z.string(), message: z.string() }).catchall(z.unknown()),
+      ),
+    })
+    .nullable(),
+  billingAddress: addressSchema.nullable(),
+  shippingAddress: addressSchema.nullable(),
+  shippingName: z.string(),
+  storeShippingMethod: z.string(),
+  shippingService: z.string().nullable(),
+  items: z.array(
+    z.object({
+      line: z.number(),
+      reference: z.string(),
+      sizeReference: z.string(),
+      name: z.string(),
+      size: z.string(),
+      color: z.string(),
+      quantity: z.number(),
+      unitPrice: z.number(),
+      unitPricePaid: z.number(),
+      total: z.number(),
+    }),
+  ),
+  totals: z.object({ products: z.number(), shipping: z.number(), total: z.number() }),
+  storeOrderId: z.number().nullable(),
+  shipments: z.array(
+    z.object({
+      carrier: z.string(),
+      trackingNumber: z.string(),
+      shippingService: z.string(),
+      at: z.string(),
+    }),
+  ),
+  lastError: z.string().nullable(),
+  log: z.array(
+    z.object({
+      at: z.string(),
+      direction: z.string(),
+      action: z.string(),
+      result: z.string(),
+      detail: z.string().nullable(),
+    }),
+  ),
+  workflowId: z.string(),
+  temporalUiUrl: z.string(),
+});
+
+const orderParams = z.object({ id: z.string().min(1), orderId: z.string().min(1) });
+const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 409: problemSchema };
+
+export const summary = (o: OrderRecord): z.infer<typeof orderSummarySchema> => ({
+  connectionId: o.connectionId,
+  orderId: o.orderId,
+  status: o.status,
+  spartooStatus: o.spartooStatus,
+  purchasedAt: o.purchasedAt.toISOString(),
+  customerName: o.customerName,
+  total: amount(o.totalCents)!,
+  updatedAt: o.updatedAt.toISOString(),
+});
+
+export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, deps) => {
+  async function details(connectionId: string, orderId: string): Promise<z.infer<typeof orderDetailSchema>> {
+    const order = await deps.orders.get(connectionId, orderId);
+    if (!order) throw notFound(`Order ${orderId} of connection ${connectionId}`);
+    const [connection, storeOrder, log] = await Promise.all([
+      deps.connections.get(connectionId),
+      deps.store.findOrder(connectionId, orderId),
+      deps.orders.readLog(connectionId, orderId),
+    ]);
+    const spartoo = order.detail.spartoo;
+    const settings = connection?.settings;
+    const workflowId = orderWorkflowId(connectionId, orderId);
+    const shipments = order.detail.shipments ?? [];
+    const decision = order.detail.decision;
+    const productsCents = spartoo?.products.reduce((sum, l) => sum + l.finalPriceCents, 0) ?? 0;
+    return {
+      ...summary(order),
+      decision: decision
+        ? {
+            auto: decision.accepted,
+            reasons: decision.reasons.map((r) => ({
+              ...(withAmounts(r) as object),
+              message: describeReason(r),
+            })) as never,
+          }
+        : null,
+      billingAddress: storeOrder?.billingAddress ?? (spartoo ? billingAddress(spartoo) : null),
+      shippingAddress:
+        storeOrder?.shippingAddress ??
+        (spartoo
+          ? shippingAddress(spartoo, {
+              useBillingAddressForShipping: settings?.useBillingAddressForShipping ?? false,
+            })
+          : null),
+      shippingName: spartoo?.shippingName ?? '',
+      storeShippingMethod:
+        storeOrder?.shippingMethod ??
+        storeShippingMethod(spartoo?.shippingName ?? '', settings?.storeShippingMethodMap ?? {}),
+      shippingService: shipments.at(-1)?.shippingService ?? null,
+      items: (spartoo?.products ?? []).map((l, i) => ({
+        line: i + 1,
+        reference: l.productsReference,
+        sizeReference: l.productsSizeReference,
+        name: l.productsName,
+        size: l.productsSize,
+        color: l.productsColor,
+        quantity: l.productsQty,
+        unitPrice: amount(l.priceUnitCents)!,
+        unitPricePaid: amount(l.priceUnitWithReduceCents ?? l.priceUnitCents)!,
+        total: amount(l.finalPriceCents)!,
+      })),
+      totals: {
+        products: amount(productsCents)!,
+        shipping: amount(spartoo?.shippingPriceCents ?? 0)!,
+        total: amount(order.totalCents)!,
+      },
+      storeOrderId: order.detail.storeOrderId ?? storeOrder?.id ?? null,
+      shipments,
+      lastError: order.detail.lastError ?? null,
+      log: log.map((e) => ({
+        at: e.at.toISOString(),
+        direction: e.direction,
+        action: e.action,
+        result: e.result,
+        detail: e.detail,
+      })),
+      workflowId,
+      temporalUiUrl: temporalUiUrl(deps.temporalUiUrl, deps.namespace, workflowId),
+    };
+  }
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        querystring: z.object({
+          connectionId: z.string().optional(),
+          status: z.enum(ORDER_STATUSES).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().optional(),
+        }),
+        response: {
+          200: z.object({ items: z.array(orderSummarySchema), nextCursor: z.string().nullable() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { cursor, ...filter } = request.query;
+      const decoded = cursor ? decodeCursor(cursor) : undefined;
+      if (cursor && !decoded) {
+        throw new HttpProblem(400, 'Invalid cursor', [
+          { field: 'query.cursor', message: 'is not a cursor of this API' },
+        ]);
+      }
+      const page = await deps.orders.list({ ...filter, cursor: decoded });
+      return { items: page.items.map(summary), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/connections/:id/orders/:orderId',
+    { schema: { tags: ['orders'], params: orderParams, response: { 200: orderDetailSchema, ...errors } } },
+    async (request) => details(request.params.id, request.params.orderId),
+  );
+
+  for (const decision of ['accept', 'refuse', 'retry'] as OrderDecision[]) {
+    app.post(
+      `/connections/:id/orders/:orderId/${decision}`,
+      { schema: { tags: ['orders'], params: orderParams, response: { 200: orderDetailSchema, ...errors } } },
+      async (request) => {
+        const { id, orderId } = request.params;
+        const order = await deps.orders.get(id, orderId);
+        if (!order) throw notFound(`Order ${orderId} of connection ${id}`);
+        try {
+          await deps.workflows.decideOrder(id, orderId, decision);
+        } catch (err) {
+          if (err instanceof DecisionRefusedError) throw new HttpProblem(409, err.message);
+          throw err;
+        }
+        return details(id, orderId);
+      },
+    );
+  }
+};

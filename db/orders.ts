@@ -1,0 +1,195 @@
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { AcceptanceDecision } from '../domain/acceptance';
+import type { SpartooOrder } from '../spartoo/types';
+import type { Database } from './client';
+import { orderLog, orders } from './schema';
+
+/** Statuses of SPEC §4: what the merchant sees of an order. */
+export const ORDER_STATUSES = [
+  'WAITING_ACCEPTANCE',
+  'ACCEPTED',
+  'IMPORT_FAILED',
+  'AWAITING_SHIPMENT',
+  'SHIPMENT_FAILED',
+  'SHIPPED',
+  'REFUSED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export type Direction = 'TO_SPARTOO' | 'FROM_SPARTOO' | 'TO_STORE' | 'FROM_STORE';
+
+export interface Shipment {
+  carrier: string;
+  trackingNumber: string;
+  shippingService: string;
+  at: string;
+}
+
+/** What an order keeps beside its grid columns. */
+export interface OrderDetail {
+  spartoo?: SpartooOrder;
+  decision?: AcceptanceDecision & { decidedBy?: 'RULE' | 'MERCHANT' | 'SPARTOO' };
+  storeOrderId?: number;
+  shipments?: Shipment[];
+  lastError?: string | null;
+}
+
+export interface LogEntry {
+  direction: Direction;
+  action: string;
+  result: string;
+  detail?: string;
+}
+
+type OrderRow = typeof orders.$inferSelect;
+export type OrderRecord = Omit<OrderRow, 'detail' | 'status'> & { status: OrderStatus; detail: OrderDetail };
+
+const toRecord = (row: OrderRow) => row as OrderRecord;
+
+export interface GridCursor {
+  purchasedAt: string;
+  connectionId: string;
+  orderId: string;
+}
+
+export const encodeCursor = (c: GridCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+export function decodeCursor(cursor: string): GridCursor | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      typeof value?.purchasedAt === 'string' &&
+      typeof value.connectionId === 'string' &&
+      typeof value.orderId === 'string'
+    ) {
+      return value;
+    }
+  } catch {}
+  return undefined;
+}
+
+/** Read model of the orders and their communications log, written by the order activities. */
+export function createOrderRepository(db: Database) {
+  return {
+    /** Stores what Spartoo says of an order; the status is the workflow's and is set only when new. */
+    async saveSpartooOrder(
+      connectionId: string,
+      order: SpartooOrder,
+      initialStatus: OrderStatus,
+    ): Promise<void> {
+      const customerName = `${order.customers.firstname} ${order.customers.lastname}`.trim();
+      await db
+        .insert(orders)
+        .values({
+          connectionId,
+          orderId: order.ordersId,
+          status: initialStatus,
+          spartooStatus: order.ordersStatusId,
+          purchasedAt: new Date(order.datePurchased),
+          customerName,
+          totalCents: order.orderTotalCents,
+          detail: { spartoo: order, shipments: [] } satisfies OrderDetail,
+        })
+        .onConflictDoUpdate({
+          target: [orders.connectionId, orders.orderId],
+          set: {
+            spartooStatus: order.ordersStatusId,
+            customerName,
+            totalCents: order.orderTotalCents,
+            detail: sql`${orders.detail} || jsonb_build_object('spartoo', ${JSON.stringify(order)}::jsonb)`,
+            updatedAt: new Date(),
+          },
+        });
+    },
+
+    async get(connectionId: string, orderId: string): Promise<OrderRecord | undefined> {
+      const [row] = await db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+      return row && toRecord(row);
+    },
+
+    /** Sets the status and merges detail fields (a field set to null is cleared). */
+    async update(
+      connectionId: string,
+      orderId: string,
+      change: { status?: OrderStatus; spartooStatus?: number; detail?: Partial<OrderDetail> },
+    ): Promise<void> {
+      await db
+        .update(orders)
+        .set({
+          ...(change.status ? { status: change.status } : {}),
+          ...(change.spartooStatus !== undefined ? { spartooStatus: change.spartooStatus } : {}),
+          ...(change.detail
+            ? { detail: sql`${orders.detail} || ${JSON.stringify(change.detail)}::jsonb` }
+            : {}),
+          updatedAt: new Date(),
+        })
+        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+    },
+
+    async appendShipment(connectionId: string, orderId: string, shipment: Shipment): Promise<void> {
+      await db
+        .update(orders)
+        .set({
+          detail: sql`jsonb_set(${orders.detail}, '{shipments}', coalesce(${orders.detail} -> 'shipments', '[]'::jsonb) || ${JSON.stringify([shipment])}::jsonb)`,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+    },
+
+    async log(connectionId: string, orderId: string, entry: LogEntry): Promise<void> {
+      await db.insert(orderLog).values({ connectionId, orderId, ...entry });
+    },
+
+    async readLog(connectionId: string, orderId: string) {
+      return db
+        .select()
+        .from(orderLog)
+        .where(and(eq(orderLog.connectionId, connectionId), eq(orderLog.orderId, orderId)))
+        .orderBy(asc(orderLog.id));
+    },
+
+    /** The grid, newest purchase first, with keyset paging. */
+    async list(filter: { connectionId?: string; status?: OrderStatus; limit: number; cursor?: GridCursor }) {
+      const conditions = [];
+      if (filter.connectionId) conditions.push(eq(orders.connectionId, filter.connectionId));
+      if (filter.status) conditions.push(eq(orders.status, filter.status));
+      if (filter.cursor) {
+        const c = filter.cursor;
+        conditions.push(
+          sql`(${orders.purchasedAt}, ${orders.connectionId}, ${orders.orderId}) < (${new Date(c.purchasedAt).toISOString()}::timestamptz, ${c.connectionId}, ${c.orderId})`,
+        );
+      }
+      const rows = await db
+        .select()
+        .from(orders)
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(desc(orders.purchasedAt), desc(orders.connectionId), desc(orders.orderId))
+        .limit(filter.limit + 1);
+      const items = rows.slice(0, filter.limit).map(toRecord);
+      const last = items.at(-1);
+      const nextCursor =
+        rows.length > filter.limit && last
+          ? encodeCursor({
+              purchasedAt: last.purchasedAt.toISOString(),
+              connectionId: last.connectionId,
+              orderId: last.orderId,
+            })
+          : null;
+      return { items, nextCursor };
+    },
+
+    async countByStatus(connectionId?: string): Promise<Record<string, number>> {
+      const rows = await db
+        .select({ status: orders.status, count: sql<number>`count(*)::int` })
+        .from(orders)
+        .where(connectionId ? eq(orders.connectionId, connectionId) : undefined)
+        .groupBy(orders.status);
+      return Object.fromEntries(rows.map((r) => [r.status, r.count]));
+    },
+  };
+}
+
+export type OrderRepository = ReturnType<typeof createOrderRepository>;

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { createSandbox } from '../../spartoo/sandbox/app';
+
+export interface SandboxOrderLine {
+  products_reference: string;
+  products_size_reference?: string;
+  products_name?: string;
+  products_qty: string | number;
+  products_price_unit: string;
+  products_price_unit_with_reduce?: string;
+  products_final_price?: string;
+}
+
+/** The Spartoo sandbox on a free port, played through its admin routes as a test plays Spartoo. */
+export async function startSandbox() {
+  const app: FastifyInstance = createSandbox();
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const admin = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${address}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return {
+    app,
+    baseUrl: `${address}/mp/`,
+    async createOrder(partenaire: string, order: Record<string, unknown> = {}): Promise<string> {
+      return (await admin<{ orders_id: string }>('POST', '/_sandbox/orders', { partenaire, order }))
+        .orders_id;
+    },
+    order: (oID: string) =>
+      admin<{ orders_status_id: number; tracking_number?: string; transporteur?: string }>(
+        'GET',
+        `/_sandbox/orders/${oID}`,
+      ),
+    setOrderStatus: (oID: string, statut: number) =>
+      admin('POST', `/_sandbox/orders/${oID}/status`, { statut }),
+    setFaults: (faults: Record<string, number>) => admin('PUT', '/_sandbox/faults', faults),
+    calls: (partenaire: string) =>
+      admin<{ script: string; params: Record<string, string>; code: number }[]>(
+        'GET',
+        `/_sandbox/calls?partenaire=${encodeURIComponent(partenaire)}`,
+      ),
+    close: () => app.close(),
+  };
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
