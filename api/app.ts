@@ -14,6 +14,7 @@ import type { OrderRepository } from '../db/orders';
 import type { DatabaseStore } from '../store/database-store';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
+import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { storeRoutes } from './routes/store';
@@ -31,8 +32,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Paths anyone may read: health for probes, the API docs. */
-const PUBLIC_PATHS = [/^\/health$/, /^\/docs(\/.*)?$/];
+/** Paths anyone may read: health for probes, the API docs, the dashboard's pages and assets. */
+const PUBLIC_PATHS = [/^\/health$/, /^\/docs(\/.*)?$/, /^\/$/, /^\/(index\.html|assets\/.*)$/];
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer (.+)$/i.exec(header ?? '');
@@ -73,5 +74,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(connectionRoutes, deps);
   await app.register(orderRoutes, deps);
   await app.register(storeRoutes, deps);
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dashboard/public');
+
+/**
+ * The merchant's dashboard: static pages and scripts served at `/` without a token (they hold no
+ * data); every call they make to the API carries the token the merchant signed in with.
+ */
+export const dashboardRoutes: FastifyPluginAsync = async (app) => {
+  await app.register(fastifyStatic, { root, prefix: '/', index: ['index.html'], wildcard: false });
+};
