@@ -1,0 +1,275 @@
+/**
+ * The Spartoo seller webservices (spartoo-webservices.md) as typed calls. Every call POSTs form fields
+ * with `partenaire` to one script and reads Spartoo's XML answer; failures are SpartooError (Spartoo's
+ * negative code) or SpartooTransportError (no usable answer). The merchant code only ever travels in
+ * the POST body: it is in no URL, no message and nothing thrown.
+ */
+import { SpartooError, SpartooTransportError } from './errors';
+import type { SpartooOrder, SpartooReturn, StockSize } from './types';
+import { formatOrdersExportDate, formatReturnsExportDate } from './values';
+import {
+  buildStockBatchXml,
+  parseAcknowledgementXml,
+  parseOrdersXml,
+  parseReturnsXml,
+  parseStockBatchXml,
+} from './xml';
+
+export const SPARTOO_SCRIPTS = {
+  exportOrders: 'xml_export_orders.php',
+  updateOrders: 'xml_maj_orders.php',
+  exportReturns: 'xml_export_returns.php',
+  updateReturns: 'xml_maj_returns.php',
+  updateStock: 'xml_maj_stock.php',
+  updateStockBatch: 'xml_maj_stock_batch.php',
+} as const;
+
+export interface SpartooClientOptions {
+  /** Webservice root, e.g. `https://sws.spartoo.com/mp/` or the sandbox's `/mp/`. */
+  baseUrl: string;
+  /** The merchant code, sent as `partenaire`. */
+  apiKey: string;
+  timeoutMs?: number;
+  /** Most sizes in one xml_maj_stock_batch.php request. */
+  stockBatchSize?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Status changes a merchant may send (2 accept, 3 shipped, 41 refuse / cancel). */
+export type MerchantOrderStatus = 2 | 3 | 41;
+/** Return statuses a merchant may send (3 refused, 4 received / accepted). */
+export type MerchantReturnStatus = 3 | 4;
+
+export interface UpdateOrderStatusInput {
+  oID: string;
+  status: MerchantOrderStatus;
+  /** Required with status 3. */
+  trackingNumber?: string;
+  /** The Spartoo shipping service, sent as `transporteur` with status 3 (a project assumption). */
+  shippingService?: string;
+}
+
+export type ExportReturnsQuery = { since?: Date } | { oID: string } | { rID: string };
+
+export interface UpdateReturnInput {
+  rID: string;
+  status?: MerchantReturnStatus;
+  labelLink?: string;
+}
+
+export interface StockBatchError {
+  referencePartenaire: string;
+  sizeReference: string;
+  code: number;
+  message: string;
+}
+
+export interface StockBatchResult {
+  sizesSent: number;
+  errors: StockBatchError[];
+}
+
+export interface SpartooClient {
+  /** Orders purchased on or after `since` (all when absent), optionally with one status. */
+  exportOrders(query?: { since?: Date; status?: number }): Promise<SpartooOrder[]>;
+  /** One order; SpartooError -6 when Spartoo does not know it. */
+  getOrder(oID: string): Promise<SpartooOrder>;
+  /** Accept (2), ship (3) or refuse / cancel (41); `alreadyDone` when the order already had that status. */
+  updateOrderStatus(input: UpdateOrderStatusInput): Promise<{ alreadyDone: boolean }>;
+  exportReturns(query?: ExportReturnsQuery, status?: number): Promise<SpartooReturn[]>;
+  updateReturn(input: UpdateReturnInput): Promise<{ alreadyDone: boolean }>;
+  /** One size's absolute quantity; `alreadyDone` when Spartoo already had that quantity (-18). */
+  updateStock(size: StockSize): Promise<{ alreadyDone: boolean }>;
+  /** Many sizes in requests of at most `stockBatchSize`; a size Spartoo already had (-18) is no error. */
+  updateStockBatch(sizes: readonly StockSize[]): Promise<StockBatchResult>;
+}
+
+type Fields = Record<string, string | undefined>;
+
+const EPOCH = new Date(0);
+
+export function createSpartooClient(options: SpartooClientOptions): SpartooClient {
+  const { apiKey, timeoutMs = 15_000, stockBatchSize = 500, fetch: fetchImpl = globalThis.fetch } = options;
+  if (!Number.isInteger(stockBatchSize) || stockBatchSize < 1) {
+    throw new RangeError('stockBatchSize must be a positive integer');
+  }
+  if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
+  const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
+
+  /** One script call: the raw body of a 200 answer, else a transport failure. */
+  async function post(script: string, fields: Fields): Promise<string> {
+    const url = new URL(script, baseUrl).toString();
+    const form = new URLSearchParams({ partenaire: apiKey });
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await fetchImpl(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/xml, text/xml;q=0.9, */*;q=0.1',
+        },
+        body: form.toString(),
+        signal,
+      });
+      if (response.status !== 200) {
+        await response.body?.cancel().catch(() => {});
+        throw new SpartooTransportError(script, 'http_status', `HTTP ${response.status}`, {
+          httpStatus: response.status,
+        });
+      }
+      return decodeBody(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type'));
+    } catch (err) {
+      if (err instanceof SpartooTransportError) throw err;
+      if (signal.aborted) {
+        throw new SpartooTransportError(script, 'timeout', `no complete answer within ${timeoutMs} ms`);
+      }
+      throw new SpartooTransportError(script, 'network', describeNetworkError(err), { cause: err });
+    }
+  }
+
+  /** Runs a call and makes sure nothing it throws carries the merchant code. */
+  async function guarded<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw redact(err, apiKey);
+    }
+  }
+
+  const client: SpartooClient = {
+    exportOrders: (query = {}) =>
+      guarded(async () => {
+        const script = SPARTOO_SCRIPTS.exportOrders;
+        const body = await post(script, {
+          date: formatOrdersExportDate(query.since ?? EPOCH),
+          statut: query.status === undefined ? undefined : String(query.status),
+        });
+        return parseOrdersXml(body, script);
+      }),
+
+    getOrder: (oID) =>
+      guarded(async () => {
+        const script = SPARTOO_SCRIPTS.exportOrders;
+        const orders = parseOrdersXml(await post(script, { oID }), script);
+        const order = orders.find((o) => o.ordersId === oID);
+        // An OK answer without the order is still "not found", in Spartoo's own terms.
+        if (!order) throw new SpartooError(-6, script);
+        return order;
+      }),
+
+    updateOrderStatus: (input) =>
+      guarded(async () => {
+        const shipping = input.status === 3;
+        if (shipping && !input.trackingNumber?.trim()) {
+          throw new TypeError('a tracking number is required to mark an order shipped (status 3)');
+        }
+        const script = SPARTOO_SCRIPTS.updateOrders;
+        const body = await post(script, {
+          oID: input.oID,
+          statut: String(input.status),
+          tracking_number: shipping ? input.trackingNumber?.trim() : undefined,
+          transporteur: shipping ? input.shippingService : undefined,
+        });
+        return parseAcknowledgementXml(body, script);
+      }),
+
+    exportReturns: (query = {}, status) =>
+      guarded(async () => {
+        const script = SPARTOO_SCRIPTS.exportReturns;
+        const target: Fields =
+          'rID' in query
+            ? { rID: query.rID }
+            : 'oID' in query
+              ? { oID: query.oID }
+              : { date: formatReturnsExportDate(query.since ?? EPOCH) };
+        const body = await post(script, {
+          ...target,
+          statut: status === undefined ? undefined : String(status),
+        });
+        return parseReturnsXml(body, script);
+      }),
+
+    updateReturn: (input) =>
+      guarded(async () => {
+        const script = SPARTOO_SCRIPTS.updateReturns;
+        const body = await post(script, {
+          rID: input.rID,
+          statut: input.status === undefined ? undefined : String(input.status),
+          label_link: input.labelLink,
+        });
+        return parseAcknowledgementXml(body, script);
+      }),
+
+    updateStock: (size) =>
+      guarded(async () => {
+        const script = SPARTOO_SCRIPTS.updateStock;
+        const body = await post(script, {
+          reference_partenaire: size.referencePartenaire,
+          products_size_reference: size.sizeReference,
+          products_quantity: String(size.quantity),
+        });
+        return parseAcknowledgementXml(body, script);
+      }),
+
+    updateStockBatch: (sizes) =>
+      guarded(async () => {
+        const script = SPARTOO_SCRIPTS.updateStockBatch;
+        // The same size twice in one push: the last quantity is the store's current one.
+        const latest = new Map<string, StockSize>();
+        for (const size of sizes)
+          latest.set(JSON.stringify([size.referencePartenaire, size.sizeReference]), size);
+        const unique = [...latest.values()];
+        const errors: StockBatchError[] = [];
+        let sizesSent = 0;
+        for (let start = 0; start < unique.length; start += stockBatchSize) {
+          const chunk = unique.slice(start, start + stockBatchSize);
+          const results = parseStockBatchXml(await post(script, { xml: buildStockBatchXml(chunk) }), script);
+          sizesSent += chunk.length;
+          for (const result of results) {
+            if (result.code < 0 && result.code !== -18) errors.push(result);
+          }
+        }
+        return { sizesSent, errors };
+      }),
+  };
+  return client;
+}
+
+/**
+ * The body as text in its declared charset (Content-Type, else the XML declaration): a PHP service may
+ * well answer in ISO-8859-1, which fetch's text() would read as broken UTF-8.
+ */
+function decodeBody(bytes: Uint8Array, contentType: string | null): string {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
+  const charset =
+    /charset="?([\w.:-]+)/i.exec(contentType ?? '')?.[1] ??
+    /^\s*<\?xml[^>]*\bencoding=["']([\w.:-]+)["']/i.exec(head)?.[1] ??
+    'utf-8';
+  try {
+    return new TextDecoder(charset).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+function describeNetworkError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, "other side closed") in cause.
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+/** The same error with every occurrence of the merchant code masked. */
+function redact(err: unknown, apiKey: string): unknown {
+  if (apiKey === '' || !(err instanceof Error)) return err;
+  const mask = (text: string) => text.replaceAll(apiKey, '••••');
+  const causeText = err.cause instanceof Error ? `${err.cause.message} ${String(err.cause.cause ?? '')}` : '';
+  if (!err.message.includes(apiKey) && !causeText.includes(apiKey) && !err.stack?.includes(apiKey))
+    return err;
+  if (err instanceof SpartooError) return new SpartooError(err.code, err.script, mask(err.description));
+  if (err instanceof SpartooTransportError) {
+    return new SpartooTransportError(err.script, err.kind, mask(err.detail), { httpStatus: err.httpStatus });
+  }
+  return new Error(mask(err.message));
+}

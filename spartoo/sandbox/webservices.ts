@@ -1,0 +1,388 @@
+/**
+ * The sandbox's six Spartoo scripts: rules and answers as spartoo-webservices.md describes them, with
+ * the project's [assumed] shapes where Spartoo publishes none. Each script takes the received form
+ * fields and answers the children of `<root>`; the code goes in `<statut>` (orders, returns) or in a
+ * bare `<errors>` (stock).
+ */
+import { XMLValidator } from 'fast-xml-parser';
+import { spartooErrorMessage } from '../errors';
+import { formatSpartooDateTime, parseSpartooDate } from '../values';
+import { CDATA, createSpartooXmlBuilder, createSpartooXmlParser, XML_DECLARATION } from '../xml';
+import {
+  CUSTOMER_FIELDS,
+  DELIVERY_FIELDS,
+  type Fields,
+  ORDER_STATUS_NAMES,
+  PRODUCT_FIELDS,
+  RELAY_FIELDS,
+  RETURN_PRODUCT_FIELDS,
+  RETURN_STATUS_NAMES,
+  type SandboxOrder,
+  type SandboxReturn,
+  type SandboxState,
+} from './state';
+
+type XmlNode = Record<string, unknown>;
+
+export interface ScriptResult {
+  code: number;
+  /** Children of `<root>` besides the code. */
+  content?: XmlNode;
+}
+
+export interface SpartooScript {
+  /** Where the code goes: `<statut><id/><description/></statut>` or a bare `<errors>N</errors>`. */
+  shape: 'statut' | 'errors';
+  run(state: SandboxState, partenaire: string, params: Record<string, string>): ScriptResult;
+}
+
+const builder = createSpartooXmlBuilder();
+const catalogueParser = createSpartooXmlParser([
+  'catalogue.products.product',
+  'catalogue.products.product.size_list.size',
+]);
+
+/** The whole answer document for a code and content. */
+export function renderAnswer(shape: SpartooScript['shape'], result: ScriptResult): string {
+  const root =
+    shape === 'statut'
+      ? { ...result.content, statut: { id: result.code, description: spartooErrorMessage(result.code) } }
+      : { errors: result.code, ...result.content };
+  return XML_DECLARATION + builder.build({ root });
+}
+
+const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+const cdata = (value: string) => (value === '' ? '' : { [CDATA]: value });
+
+/** Fields in Spartoo's tag order; free text in CDATA, as Spartoo writes it. */
+function fieldsNode(order: readonly string[], fields: Fields, plain: readonly string[] = []): XmlNode {
+  const node: XmlNode = {};
+  for (const name of order) {
+    const value = fields[name];
+    if (value !== undefined) node[name] = plain.includes(name) ? value : cdata(value);
+  }
+  return node;
+}
+
+const PRODUCT_NUMBERS = [
+  'products_qty',
+  'products_spartoo',
+  'products_price_unit',
+  'products_price_unit_with_reduce',
+  'products_final_price',
+];
+
+export function orderNode(order: SandboxOrder): XmlNode {
+  return {
+    orders_id: order.orders_id,
+    customers: fieldsNode(CUSTOMER_FIELDS, order.customers),
+    delivery: {
+      ...fieldsNode(DELIVERY_FIELDS, order.delivery),
+      ...(order.relay_info ? { relay_info: fieldsNode(RELAY_FIELDS, order.relay_info) } : {}),
+    },
+    payment_method: cdata(order.payment_method),
+    payment_price: order.payment_price,
+    shipping_price: order.shipping_price,
+    shipping_name: cdata(order.shipping_name),
+    order_total: order.order_total,
+    orders_status_id: order.orders_status_id,
+    orders_status_name: cdata(ORDER_STATUS_NAMES[order.orders_status_id] ?? ''),
+    date_purchased: order.date_purchased,
+    last_modified: order.last_modified,
+    products: { product: order.products.map((p) => fieldsNode(PRODUCT_FIELDS, p, PRODUCT_NUMBERS)) },
+  };
+}
+
+export function returnNode(ret: SandboxReturn): XmlNode {
+  return {
+    return_id: ret.return_id,
+    return_date: ret.return_date,
+    return_status: ret.return_status,
+    return_status_name: cdata(RETURN_STATUS_NAMES[ret.return_status] ?? ''),
+    return_reason: cdata(ret.return_reason),
+    order: ret.order,
+    product: fieldsNode(RETURN_PRODUCT_FIELDS, ret.product, ['products_spartoo']),
+  };
+}
+
+const itemError = (code: number) =>
+  code === 1 ? '' : { error: { id: code, description: spartooErrorMessage(code) } };
+
+const now = () => formatSpartooDateTime(new Date());
+
+// ---------------------------------------------------------------------------------------------------
+// Orders
+
+/** The merchant's side of the order status table: the code Spartoo answers for `current` → `next`. */
+export function merchantOrderTransition(current: number, next: number, trackingNumber: string): number {
+  if (next === current) return -9;
+  switch (next) {
+    case 2:
+      return current === 11 ? 1 : -7;
+    case 3:
+      return current === 2 && present(trackingNumber) ? 1 : -7;
+    case 41:
+      return current === 3 ? -7 : 1;
+    default:
+      // 11 is only the initial status; 45 and 47 are set by Spartoo alone.
+      return -7;
+  }
+}
+
+/** Spartoo's own side (customer cancellation, back office, carrier): true when allowed. */
+export function spartooOrderTransition(current: number, next: number): boolean {
+  switch (next) {
+    case 41:
+      return current !== 3 && current !== 41;
+    case 2:
+      return current === 11;
+    case 45:
+    case 47:
+      return current === 3;
+    default:
+      return false;
+  }
+}
+
+const exportOrders: SpartooScript = {
+  shape: 'statut',
+  run(state, partenaire, params) {
+    const statut = present(params.statut) ? params.statut.trim() : undefined;
+    const matchesStatut = (o: SandboxOrder) => statut === undefined || String(o.orders_status_id) === statut;
+    if (present(params.oID)) {
+      const order = state.orders.get(params.oID.trim());
+      if (!order || order.partenaire !== partenaire) return { code: -6 };
+      // With an oID the status filter is not applied: the caller asked for that order.
+      return { code: 1, content: { orders: { order: [orderNode(order)] } } };
+    }
+    if (!present(params.date)) return { code: -3 };
+    let since: Date | undefined;
+    try {
+      since = parseSpartooDate(params.date);
+    } catch {
+      since = undefined;
+    }
+    if (!since) return { code: -3 };
+    const from = since.getTime();
+    const orders = state
+      .ordersOf(partenaire)
+      .filter((o) => purchasedAt(o) >= from && matchesStatut(o))
+      // A stable sort: orders of the same second stay in the order they were placed.
+      .sort((a, b) => purchasedAt(a) - purchasedAt(b));
+    return { code: 1, content: { orders: orders.length ? { order: orders.map(orderNode) } : '' } };
+  },
+};
+
+const purchasedAt = (order: SandboxOrder) => parseSpartooDate(order.date_purchased)?.getTime() ?? 0;
+
+const updateOrders: SpartooScript = {
+  shape: 'statut',
+  run(state, partenaire, params) {
+    if (!present(params.oID) || !present(params.statut)) return { code: -5 };
+    const oID = params.oID.trim();
+    const order = state.orders.get(oID);
+    if (!order || order.partenaire !== partenaire) return { code: -6 };
+    const next = /^\d+$/.test(params.statut.trim()) ? Number(params.statut.trim()) : Number.NaN;
+    const trackingNumber = params.tracking_number?.trim() ?? '';
+    const code = Number.isNaN(next)
+      ? -7
+      : merchantOrderTransition(order.orders_status_id, next, trackingNumber);
+    if (code === 1) {
+      order.orders_status_id = next;
+      order.last_modified = now();
+      if (next === 3) {
+        order.tracking_number = trackingNumber;
+        order.transporteur = params.transporteur?.trim() ?? '';
+      }
+    }
+    return {
+      code,
+      content: {
+        orders: {
+          order: {
+            oID,
+            statut: order.orders_status_id,
+            tracking_number: cdata(order.tracking_number),
+            errors: itemError(code),
+          },
+        },
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Returns
+
+export function merchantReturnTransition(current: number, next: number): number {
+  if (next === current) return -9;
+  if (next === 3) return current === 2 ? 1 : -7;
+  if (next === 4) return current === 2 || current === 3 ? 1 : -7;
+  return -7;
+}
+
+const exportReturns: SpartooScript = {
+  shape: 'statut',
+  run(state, partenaire, params) {
+    const mine = [...state.returns.values()].filter((r) => r.partenaire === partenaire);
+    const statut = present(params.statut) ? params.statut.trim() : undefined;
+    let found: SandboxReturn[];
+    if (present(params.rID)) {
+      const ret = state.returns.get(params.rID.trim());
+      if (!ret || ret.partenaire !== partenaire) return { code: -6 };
+      found = [ret];
+    } else if (present(params.oID)) {
+      const order = state.orders.get(params.oID.trim());
+      if (!order || order.partenaire !== partenaire) return { code: -6 };
+      found = mine.filter((r) => r.order === order.orders_id);
+    } else if (present(params.date) && /^\d+$/.test(params.date.trim())) {
+      // Unlike orders, returns take a Unix timestamp.
+      const from = Number(params.date.trim()) * 1000;
+      found = mine.filter((r) => (parseSpartooDate(r.return_date)?.getTime() ?? 0) >= from);
+    } else {
+      return { code: -3 };
+    }
+    if (statut !== undefined && !present(params.rID)) {
+      found = found.filter((r) => String(r.return_status) === statut);
+    }
+    return { code: 1, content: { returns: found.length ? { return: found.map(returnNode) } : '' } };
+  },
+};
+
+const updateReturns: SpartooScript = {
+  shape: 'statut',
+  run(state, partenaire, params) {
+    if (!present(params.rID)) return { code: -5 };
+    const rID = params.rID.trim();
+    const ret = state.returns.get(rID);
+    if (!ret || ret.partenaire !== partenaire) return { code: -6 };
+    // A label comes as a URL (label_link) or an upload (label_file): the sandbox keeps the file's name.
+    const label = present(params.label_link)
+      ? params.label_link.trim()
+      : present(params.label_file)
+        ? `label_file:${params.label_file.trim()}`
+        : '';
+    let code = 1;
+    if (present(params.statut)) {
+      const next = /^\d+$/.test(params.statut.trim()) ? Number(params.statut.trim()) : Number.NaN;
+      code = Number.isNaN(next) ? -7 : merchantReturnTransition(ret.return_status, next);
+      if (code === 1) ret.return_status = next;
+    } else if (label === '') {
+      code = -5;
+    }
+    if (code === 1 && label !== '') ret.label_link = label;
+    return {
+      code,
+      content: { returns: { return: { rID, statut: ret.return_status, errors: itemError(code) } } },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Stock
+
+/** The code for pushing `quantityText` to one size, and the push itself when it is accepted. */
+function pushStock(
+  state: SandboxState,
+  partenaire: string,
+  reference: string | undefined,
+  sizeReference: string | undefined,
+  quantityText: string | undefined,
+): number {
+  if (!present(reference)) return -12;
+  if (!present(sizeReference)) return -13;
+  // Spartoo holds whole, non-negative quantities; "2.5" or "-1" cannot be set.
+  const quantityRaw = quantityText?.trim() ?? '';
+  if (!/^\d+$/.test(quantityRaw)) return -16;
+  const quantity = Number(quantityRaw);
+  const sizes = state.stockOf(partenaire);
+  const key = JSON.stringify([reference.trim(), sizeReference.trim()]);
+  const current = sizes.get(key);
+  if (current && current.quantity === quantity) return -18;
+  sizes.set(key, { reference_partenaire: reference.trim(), size_reference: sizeReference.trim(), quantity });
+  return 1;
+}
+
+const updateStock: SpartooScript = {
+  shape: 'errors',
+  run(state, partenaire, params) {
+    return {
+      code: pushStock(
+        state,
+        partenaire,
+        params.reference_partenaire,
+        params.products_size_reference,
+        params.products_quantity,
+      ),
+    };
+  },
+};
+
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asNode = (value: unknown): XmlNode =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as XmlNode) : {};
+const asText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const updateStockBatch: SpartooScript = {
+  shape: 'errors',
+  run(state, partenaire, params) {
+    if (!present(params.xml)) return { code: -11 };
+    const xml = params.xml.trim();
+    if (XMLValidator.validate(xml) !== true) return { code: -15 };
+    let doc: XmlNode;
+    try {
+      doc = asNode(catalogueParser.parse(xml));
+    } catch {
+      return { code: -15 };
+    }
+    const catalogue = doc.catalogue;
+    if (catalogue === undefined) return { code: -15 };
+    const results: XmlNode[] = [];
+    for (const product of asList(asNode(asNode(catalogue).products).product)) {
+      const reference = asText(asNode(product).reference_partenaire);
+      const sizes = asList(asNode(asNode(product).size_list).size);
+      if (!present(reference) || sizes.length === 0) {
+        const code = present(reference) ? -13 : -12;
+        results.push({ reference_partenaire: cdata(reference ?? ''), size_reference: '', errors: code });
+        continue;
+      }
+      for (const size of sizes) {
+        const sizeReference = asText(asNode(size).size_reference);
+        const code = pushStock(
+          state,
+          partenaire,
+          reference,
+          sizeReference,
+          asText(asNode(size).size_quantity),
+        );
+        results.push({
+          reference_partenaire: cdata(reference),
+          size_reference: cdata(sizeReference ?? ''),
+          errors: code,
+        });
+      }
+    }
+    return { code: 1, content: { products: results.length ? { product: results } : '' } };
+  },
+};
+
+export const SCRIPTS: Readonly<Record<string, SpartooScript>> = {
+  'xml_export_orders.php': exportOrders,
+  'xml_maj_orders.php': updateOrders,
+  'xml_export_returns.php': exportReturns,
+  'xml_maj_returns.php': updateReturns,
+  'xml_maj_stock.php': updateStock,
+  'xml_maj_stock_batch.php': updateStockBatch,
+};
+
+/** Runs a script for a merchant code, after the checks every script makes (-1 missing, -2 unknown). */
+export function runScript(
+  state: SandboxState,
+  script: SpartooScript,
+  params: Record<string, string>,
+): ScriptResult {
+  const partenaire = params.partenaire?.trim() ?? '';
+  if (partenaire === '') return { code: -1 };
+  if (!state.merchants.has(partenaire)) return { code: -2 };
+  return script.run(state, partenaire, params);
+}

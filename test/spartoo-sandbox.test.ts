@@ -1,0 +1,815 @@
+/**
+ * The sandbox as another program sees it: plain HTTP form posts and Spartoo's XML, read with a generic
+ * XML parser, no project client involved.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSandbox } from '../spartoo/sandbox/app';
+
+const KEY = 'MERCHANT-KEY-0001';
+const OTHER_KEY = 'MERCHANT-KEY-0002';
+
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  app = createSandbox({ timeoutHangMs: 5_000 });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await app.close();
+});
+beforeEach(async () => {
+  await admin('POST', '/_sandbox/reset');
+  await admin('POST', '/_sandbox/merchants', { partenaire: KEY });
+});
+
+const LISTS = new Set([
+  'root.orders.order',
+  'root.orders.order.products.product',
+  'root.returns.return',
+  'root.products.product',
+]);
+const parser = new XMLParser({ parseTagValue: false, isArray: (_n, path) => LISTS.has(String(path)) });
+
+interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a generic view of Spartoo's XML
+  root: any;
+  code: number;
+}
+
+async function read(response: Response): Promise<Answer> {
+  const text = await response.text();
+  expect(XMLValidator.validate(text)).toBe(true);
+  const root = parser.parse(text).root;
+  const raw = root?.statut?.id ?? root?.errors;
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    text,
+    root,
+    code: Number(raw),
+  };
+}
+
+/** A plain url-encoded POST, as any PHP client would send it. */
+async function ws(script: string, fields: Record<string, string | number>, partenaire: string | null = KEY) {
+  const form = new URLSearchParams();
+  if (partenaire !== null) form.set('partenaire', partenaire);
+  for (const [name, value] of Object.entries(fields)) form.set(name, String(value));
+  return read(await fetch(`${base}/mp/${script}`, { method: 'POST', body: form }));
+}
+
+async function admin(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: JSON of the admin routes
+  const json: any = text ? JSON.parse(text) : undefined;
+  return { status: response.status, json };
+}
+
+async function newOrder(order: Record<string, unknown> = {}, partenaire = KEY): Promise<string> {
+  const created = await admin('POST', '/_sandbox/orders', { partenaire, order });
+  expect(created.status).toBe(201);
+  return created.json.orders_id;
+}
+
+const statusOf = async (oID: string) => (await admin('GET', `/_sandbox/orders/${oID}`)).json.orders_status_id;
+
+async function spartooSets(oID: string, statut: number) {
+  const changed = await admin('POST', `/_sandbox/orders/${oID}/status`, { statut });
+  expect(changed.status).toBe(200);
+}
+
+const SCRIPTS = [
+  ['xml_export_orders.php', 'statut'],
+  ['xml_maj_orders.php', 'statut'],
+  ['xml_export_returns.php', 'statut'],
+  ['xml_maj_returns.php', 'statut'],
+  ['xml_maj_stock.php', 'errors'],
+  ['xml_maj_stock_batch.php', 'errors'],
+] as const;
+
+describe('every script', () => {
+  it.each(SCRIPTS)(
+    '%s answers -1 without partenaire and -2 for an unknown one, HTTP 200 XML',
+    async (script, shape) => {
+      const missing = await ws(script, { date: '2024-01-01:00:00:00' }, null);
+      expect(missing.status).toBe(200);
+      expect(missing.contentType).toContain('xml');
+      expect(missing.code).toBe(-1);
+      if (shape === 'statut') expect(missing.root.statut.description).not.toBe('');
+      else expect(missing.root.errors).toBe('-1');
+      expect((await ws(script, { date: '2024-01-01:00:00:00' }, '')).code).toBe(-1);
+      expect((await ws(script, { date: '2024-01-01:00:00:00' }, 'NOT-A-MERCHANT')).code).toBe(-2);
+    },
+  );
+
+  it('answers 404 for a script Spartoo does not have', async () => {
+    const response = await fetch(`${base}/mp/xml_nothing.php`, { method: 'POST' });
+    expect(response.status).toBe(404);
+  });
+
+  it('takes fields from a GET query, a multipart body or a url-encoded body with a charset', async () => {
+    const oID = await newOrder();
+    const viaGet = await read(
+      await fetch(`${base}/mp/xml_export_orders.php?${new URLSearchParams({ partenaire: KEY, oID })}`),
+    );
+    expect(viaGet.root.orders.order[0].orders_id).toBe(oID);
+
+    const multipart = new FormData();
+    multipart.set('partenaire', KEY);
+    multipart.set('oID', oID);
+    multipart.set('statut', '2');
+    const viaMultipart = await read(
+      await fetch(`${base}/mp/xml_maj_orders.php`, { method: 'POST', body: multipart }),
+    );
+    expect(viaMultipart.code).toBe(1);
+    expect(await statusOf(oID)).toBe(2);
+
+    const viaCharset = await read(
+      await fetch(`${base}/mp/xml_maj_stock.php`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+        body: new URLSearchParams({
+          partenaire: KEY,
+          reference_partenaire: 'Réf-é',
+          products_size_reference: 'Réf-é-42',
+          products_quantity: '4',
+        }).toString(),
+      }),
+    );
+    expect(viaCharset.code).toBe(1);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([
+      { reference_partenaire: 'Réf-é', size_reference: 'Réf-é-42', quantity: 4 },
+    ]);
+  });
+
+  it('ignores a JSON body, as PHP does', async () => {
+    const response = await fetch(`${base}/mp/xml_export_orders.php`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partenaire: KEY, date: '2024-01-01:00:00:00' }),
+    });
+    expect((await read(response)).code).toBe(-1);
+  });
+});
+
+describe('xml_export_orders.php', () => {
+  it('lists the merchant’s orders purchased on or after date, oldest first, in Spartoo’s shape', async () => {
+    const early = await newOrder({ date_purchased: '2024-03-01 09:59:59' });
+    const onTime = await newOrder({ date_purchased: '2024-03-01 10:00:00' });
+    const late = await newOrder({ date_purchased: '2024-03-02 08:00:00' });
+    await newOrder({ date_purchased: '2024-03-05 08:00:00' }, OTHER_KEY);
+    const answer = await ws('xml_export_orders.php', { date: '2024-03-01:10:00:00' });
+    expect(answer.code).toBe(1);
+    expect(answer.root.statut.id).toBe('1');
+    const ids = answer.root.orders.order.map((o: { orders_id: string }) => o.orders_id);
+    expect(ids).toEqual([onTime, late]);
+    expect(ids).not.toContain(early);
+    const order = answer.root.orders.order[0];
+    expect(order.orders_id).toMatch(/^[0-9A-F]{16}$/);
+    expect(order.orders_status_id).toBe('11');
+    expect(order.date_purchased).toBe('2024-03-01 10:00:00');
+    for (const tag of [
+      'customers_firstname',
+      'customers_city',
+      'customers_postcode',
+      'customers_email_address',
+    ]) {
+      expect(order.customers[tag]).not.toBe('');
+    }
+    expect(order.delivery.delivery_lastname).not.toBe('');
+    expect(order.products.product).toHaveLength(1);
+    expect(Object.keys(order)).toEqual(
+      expect.arrayContaining([
+        'payment_method',
+        'shipping_name',
+        'order_total',
+        'orders_status_name',
+        'last_modified',
+      ]),
+    );
+  });
+
+  it('filters on statut', async () => {
+    const waiting = await newOrder();
+    const accepted = await newOrder();
+    await spartooSets(accepted, 2);
+    const answer = await ws('xml_export_orders.php', { date: '2000-01-01:00:00:00', statut: 2 });
+    expect(answer.root.orders.order.map((o: { orders_id: string }) => o.orders_id)).toEqual([accepted]);
+    const eleven = await ws('xml_export_orders.php', { date: '2000-01-01:00:00:00', statut: 11 });
+    expect(eleven.root.orders.order.map((o: { orders_id: string }) => o.orders_id)).toEqual([waiting]);
+  });
+
+  it('answers an empty <orders/> when nothing matches', async () => {
+    await newOrder({ date_purchased: '2024-01-01 00:00:00' });
+    const answer = await ws('xml_export_orders.php', { date: '2030-01-01:00:00:00' });
+    expect(answer.code).toBe(1);
+    expect(answer.root.orders).toBe('');
+    expect(answer.text).toMatch(/<orders>\s*<\/orders>|<orders\/>/);
+  });
+
+  it('fetches one order by oID; -6 for an unknown one or another merchant’s', async () => {
+    const mine = await newOrder();
+    const theirs = await newOrder({}, OTHER_KEY);
+    expect((await ws('xml_export_orders.php', { oID: mine })).root.orders.order[0].orders_id).toBe(mine);
+    expect((await ws('xml_export_orders.php', { oID: 'FFFFFFFFFFFFFFFF' })).code).toBe(-6);
+    expect((await ws('xml_export_orders.php', { oID: theirs })).code).toBe(-6);
+  });
+
+  it('answers -3 without date nor oID, or with a date that is not one', async () => {
+    expect((await ws('xml_export_orders.php', {})).code).toBe(-3);
+    expect((await ws('xml_export_orders.php', { date: 'yesterday' })).code).toBe(-3);
+  });
+});
+
+describe('xml_maj_orders.php', () => {
+  it('answers -5 without oID or statut, -6 for an unknown order', async () => {
+    const oID = await newOrder();
+    expect((await ws('xml_maj_orders.php', { statut: 2 })).code).toBe(-5);
+    expect((await ws('xml_maj_orders.php', { oID })).code).toBe(-5);
+    expect((await ws('xml_maj_orders.php', { oID: 'FFFFFFFFFFFFFFFF', statut: 2 })).code).toBe(-6);
+    const theirs = await newOrder({}, OTHER_KEY);
+    expect((await ws('xml_maj_orders.php', { oID: theirs, statut: 2 })).code).toBe(-6);
+  });
+
+  it('accepts, ships with the tracking number and carrier, and reports it in the answer', async () => {
+    const oID = await newOrder();
+    const accepted = await ws('xml_maj_orders.php', { oID, statut: 2 });
+    expect(accepted.code).toBe(1);
+    expect(accepted.root.orders.order[0]).toMatchObject({ oID, statut: '2', errors: '' });
+    const shipped = await ws('xml_maj_orders.php', {
+      oID,
+      statut: 3,
+      tracking_number: '6A12345678901',
+      transporteur: 'Colissimo',
+    });
+    expect(shipped.code).toBe(1);
+    expect(shipped.root.orders.order[0]).toMatchObject({ statut: '3', tracking_number: '6A12345678901' });
+    const held = (await admin('GET', `/_sandbox/orders/${oID}`)).json;
+    expect(held).toMatchObject({
+      orders_status_id: 3,
+      tracking_number: '6A12345678901',
+      transporteur: 'Colissimo',
+    });
+    const exported = await ws('xml_export_orders.php', { oID });
+    expect(exported.root.orders.order[0].orders_status_id).toBe('3');
+  });
+
+  it('refuses shipping without a tracking number (-7) and reports the error per order', async () => {
+    const oID = await newOrder();
+    await spartooSets(oID, 2);
+    const answer = await ws('xml_maj_orders.php', { oID, statut: 3 });
+    expect(answer.code).toBe(-7);
+    expect(answer.root.orders.order[0].errors.error.id).toBe('-7');
+    expect(await statusOf(oID)).toBe(2);
+  });
+
+  /** Puts a new order in a status the way it happens on Spartoo. */
+  async function orderIn(status: number): Promise<string> {
+    const oID = await newOrder();
+    if (status === 11) return oID;
+    if (status === 41) {
+      await spartooSets(oID, 41);
+      return oID;
+    }
+    await spartooSets(oID, 2);
+    if (status === 2) return oID;
+    expect((await ws('xml_maj_orders.php', { oID, statut: 3, tracking_number: 'T1' })).code).toBe(1);
+    if (status !== 3) await spartooSets(oID, status);
+    return oID;
+  }
+
+  // [current, sent, code]: the order status table, every pair.
+  const TABLE: [number, number, number][] = [
+    [11, 2, 1],
+    [11, 3, -7],
+    [11, 41, 1],
+    [11, 11, -9],
+    [11, 45, -7],
+    [11, 47, -7],
+    [2, 2, -9],
+    [2, 3, 1],
+    [2, 41, 1],
+    [2, 11, -7],
+    [2, 45, -7],
+    [2, 47, -7],
+    [3, 2, -7],
+    [3, 3, -9],
+    [3, 41, -7],
+    [3, 11, -7],
+    [3, 45, -7],
+    [3, 47, -7],
+    [41, 2, -7],
+    [41, 3, -7],
+    [41, 41, -9],
+    [41, 11, -7],
+    [45, 41, 1],
+    [45, 2, -7],
+    [45, 3, -7],
+    [45, 45, -9],
+    [47, 41, 1],
+    [47, 3, -7],
+    [47, 47, -9],
+  ];
+
+  it.each(TABLE)('from %i, statut %i answers %i', async (current, sent, code) => {
+    const oID = await orderIn(current);
+    expect(await statusOf(oID)).toBe(current);
+    const answer = await ws('xml_maj_orders.php', { oID, statut: sent, tracking_number: 'T2' });
+    expect(answer.code).toBe(code);
+    expect(await statusOf(oID)).toBe(code === 1 ? sent : current);
+  });
+
+  it('answers -7 for a statut that is not a number', async () => {
+    const oID = await newOrder();
+    expect((await ws('xml_maj_orders.php', { oID, statut: 'accepted' })).code).toBe(-7);
+  });
+});
+
+describe('xml_export_returns.php and xml_maj_returns.php', () => {
+  async function newReturn(body: Record<string, unknown> = {}, partenaire = KEY): Promise<string> {
+    const created = await admin('POST', '/_sandbox/returns', { partenaire, return: body });
+    expect(created.status).toBe(201);
+    return created.json.return_id;
+  }
+
+  it('exports returns by Unix timestamp, oID, rID and statut', async () => {
+    const oID = await newOrder({
+      products: [{ products_reference: 'KIC-1', products_name: 'Baskets Kickers' }],
+    });
+    const older = await newReturn({
+      order: oID,
+      return_date: '2024-03-01 10:00:00',
+      return_reason: 'Taille trop petite',
+    });
+    const newer = await newReturn({ order: oID, return_date: '2024-03-10 10:00:00' });
+    await newReturn({}, OTHER_KEY);
+    const since = String(Date.UTC(2024, 2, 5) / 1000);
+    const byDate = await ws('xml_export_returns.php', { date: since });
+    expect(byDate.code).toBe(1);
+    expect(byDate.root.returns.return.map((r: { return_id: string }) => r.return_id)).toEqual([newer]);
+    const byOrder = await ws('xml_export_returns.php', { oID });
+    expect(byOrder.root.returns.return.map((r: { return_id: string }) => r.return_id)).toEqual([
+      older,
+      newer,
+    ]);
+    const one = (await ws('xml_export_returns.php', { rID: older })).root.returns.return[0];
+    expect(one).toMatchObject({
+      return_id: older,
+      return_date: '2024-03-01 10:00:00',
+      return_status: '2',
+      return_reason: 'Taille trop petite',
+      order: oID,
+      product: { products_reference: 'KIC-1', products_name: 'Baskets Kickers' },
+    });
+    expect(one.return_status_name).not.toBe('');
+    expect((await ws('xml_export_returns.php', { oID, statut: 4 })).root.returns).toBe('');
+  });
+
+  it('answers -3 without a target, -6 for unknown rID or oID; a date-time is not a timestamp', async () => {
+    expect((await ws('xml_export_returns.php', {})).code).toBe(-3);
+    expect((await ws('xml_export_returns.php', { date: '2024-03-01:00:00:00' })).code).toBe(-3);
+    expect((await ws('xml_export_returns.php', { rID: '999' })).code).toBe(-6);
+    expect((await ws('xml_export_returns.php', { oID: 'FFFFFFFFFFFFFFFF' })).code).toBe(-6);
+  });
+
+  it.each([
+    [2, 3, 1],
+    [2, 4, 1],
+    [3, 4, 1],
+    [2, 2, -9],
+    [3, 3, -9],
+    [4, 4, -9],
+    [4, 3, -7],
+    [3, 5, -7],
+    [2, 7, -7],
+  ])('return in %i, statut %i answers %i', async (current, sent, code) => {
+    const rID = await newReturn();
+    if (current !== 2) expect((await ws('xml_maj_returns.php', { rID, statut: current })).code).toBe(1);
+    const answer = await ws('xml_maj_returns.php', { rID, statut: sent });
+    expect(answer.code).toBe(code);
+    const held = (await admin('GET', `/_sandbox/returns/${rID}`)).json;
+    expect(held.return_status).toBe(code === 1 ? sent : current);
+  });
+
+  it('takes a label link alone or with a status; -5 with neither or without rID; -6 unknown', async () => {
+    const rID = await newReturn();
+    expect((await ws('xml_maj_returns.php', { rID })).code).toBe(-5);
+    expect((await ws('xml_maj_returns.php', { statut: 4 })).code).toBe(-5);
+    expect((await ws('xml_maj_returns.php', { rID: '42', statut: 4 })).code).toBe(-6);
+    expect((await ws('xml_maj_returns.php', { rID, label_link: 'https://labels.example/1.pdf' })).code).toBe(
+      1,
+    );
+    expect((await admin('GET', `/_sandbox/returns/${rID}`)).json).toMatchObject({
+      return_status: 2,
+      label_link: 'https://labels.example/1.pdf',
+    });
+    expect(
+      (await ws('xml_maj_returns.php', { rID, statut: 4, label_link: 'https://labels.example/2.pdf' })).code,
+    ).toBe(1);
+    expect((await admin('GET', `/_sandbox/returns/${rID}`)).json).toMatchObject({
+      return_status: 4,
+      label_link: 'https://labels.example/2.pdf',
+    });
+  });
+
+  it('keeps returns per merchant', async () => {
+    const theirs = await newReturn({}, OTHER_KEY);
+    expect((await ws('xml_maj_returns.php', { rID: theirs, statut: 4 })).code).toBe(-6);
+    expect((await ws('xml_export_returns.php', { rID: theirs })).code).toBe(-6);
+  });
+});
+
+describe('xml_maj_stock.php', () => {
+  const size = {
+    reference_partenaire: 'ANY-REF',
+    products_size_reference: 'ANY-REF-42',
+    products_quantity: 5,
+  };
+
+  it('accepts stock for any reference, then -18 for the same quantity', async () => {
+    const first = await ws('xml_maj_stock.php', size);
+    expect(first.code).toBe(1);
+    expect(first.text).toMatch(/<root>\s*<errors>1<\/errors>\s*<\/root>/);
+    expect((await ws('xml_maj_stock.php', size)).code).toBe(-18);
+    expect((await ws('xml_maj_stock.php', { ...size, products_quantity: 0 })).code).toBe(1);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([
+      { reference_partenaire: 'ANY-REF', size_reference: 'ANY-REF-42', quantity: 0 },
+    ]);
+  });
+
+  it.each([
+    [{ reference_partenaire: '' }, -12],
+    [{ products_size_reference: '' }, -13],
+    [{ products_quantity: -1 }, -16],
+    [{ products_quantity: '2.5' }, -16],
+    [{ products_quantity: 'lots' }, -16],
+    [{ products_quantity: '' }, -16],
+  ])('%o answers %i and stores nothing', async (change, code) => {
+    expect((await ws('xml_maj_stock.php', { ...size, ...change })).code).toBe(code);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([]);
+  });
+});
+
+describe('xml_maj_stock_batch.php', () => {
+  const catalogue = (products: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><catalogue><products>${products}</products></catalogue>`;
+
+  it('answers -11 without xml and -15 for broken XML', async () => {
+    expect((await ws('xml_maj_stock_batch.php', {})).code).toBe(-11);
+    expect((await ws('xml_maj_stock_batch.php', { xml: '<catalogue><products>' })).code).toBe(-15);
+    expect((await ws('xml_maj_stock_batch.php', { xml: 'not xml' })).code).toBe(-15);
+  });
+
+  it('sets every size, answers a code per size, leaves other products untouched', async () => {
+    await ws('xml_maj_stock.php', {
+      reference_partenaire: 'KEEP',
+      products_size_reference: 'KEEP-1',
+      products_quantity: 9,
+    });
+    await ws('xml_maj_stock.php', {
+      reference_partenaire: 'R1',
+      products_size_reference: 'R1-43',
+      products_quantity: 2,
+    });
+    const xml = catalogue(`
+      <product><reference_partenaire><![CDATA[R1]]></reference_partenaire><size_list>
+        <size><size_reference><![CDATA[R1-42]]></size_reference><size_quantity>3</size_quantity></size>
+        <size><size_reference>R1-43</size_reference><size_quantity>2</size_quantity></size>
+        <size><size_reference>R1-44</size_reference><size_quantity>-4</size_quantity></size>
+        <size><size_quantity>1</size_quantity></size>
+      </size_list></product>
+      <product><size_list><size><size_reference>X-1</size_reference><size_quantity>1</size_quantity></size></size_list></product>
+      <product><reference_partenaire>R2</reference_partenaire><size_list><size><size_reference>R2-S</size_reference>
+        <size_quantity>0</size_quantity><languages><language><code>fr</code><product_price>10.00</product_price></language></languages>
+      </size></size_list></product>`);
+    const answer = await ws('xml_maj_stock_batch.php', { xml });
+    expect(answer.code).toBe(1);
+    const codes = answer.root.products.product.map(
+      (p: { reference_partenaire: string; size_reference: string; errors: string }) => [
+        p.reference_partenaire,
+        p.size_reference,
+        p.errors,
+      ],
+    );
+    expect(codes).toEqual([
+      ['R1', 'R1-42', '1'],
+      ['R1', 'R1-43', '-18'],
+      ['R1', 'R1-44', '-16'],
+      ['R1', '', '-13'],
+      ['', '', '-12'],
+      ['R2', 'R2-S', '1'],
+    ]);
+    const stock = (await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json;
+    expect(stock).toEqual(
+      expect.arrayContaining([
+        { reference_partenaire: 'KEEP', size_reference: 'KEEP-1', quantity: 9 },
+        { reference_partenaire: 'R1', size_reference: 'R1-42', quantity: 3 },
+        { reference_partenaire: 'R1', size_reference: 'R1-43', quantity: 2 },
+        { reference_partenaire: 'R2', size_reference: 'R2-S', quantity: 0 },
+      ]),
+    );
+    expect(stock).toHaveLength(4);
+  });
+});
+
+describe('admin routes', () => {
+  it('creates merchants: 201, then 200 for one that exists, 400 without partenaire', async () => {
+    expect((await admin('POST', '/_sandbox/merchants', { partenaire: 'NEW-MERCHANT' })).status).toBe(201);
+    expect((await admin('POST', '/_sandbox/merchants', { partenaire: 'NEW-MERCHANT' })).status).toBe(200);
+    expect((await admin('POST', '/_sandbox/merchants', {})).status).toBe(400);
+    expect((await ws('xml_export_orders.php', { date: '2024-01-01:00:00:00' }, 'NEW-MERCHANT')).code).toBe(1);
+  });
+
+  it('creates an order with plausible values for whatever is not given', async () => {
+    const oID = await newOrder();
+    const order = (await admin('GET', `/_sandbox/orders/${oID}`)).json;
+    expect(oID).toMatch(/^[0-9A-F]{16}$/);
+    expect(order.orders_status_id).toBe(11);
+    expect(order.customers.customers_country).toBe('France');
+    expect(order.customers.customers_postcode).toMatch(/^\d{5}$/);
+    expect(order.products).toHaveLength(1);
+    const line = order.products[0];
+    expect(line.products_size_reference).toBe(`${line.products_reference}-${line.products_size}`);
+    const cents = (s: string) => Math.round(Number(s) * 100);
+    expect(cents(line.products_final_price)).toBe(
+      cents(line.products_price_unit_with_reduce) * Number(line.products_qty),
+    );
+    expect(cents(order.order_total)).toBe(
+      cents(line.products_final_price) + cents(order.shipping_price) + cents(order.payment_price),
+    );
+    expect(order.tracking_number).toBe('');
+  });
+
+  it('uses given fields exactly, omits tags given as null, keeps a given relay point', async () => {
+    const oID = await newOrder({
+      orders_id: 'ABCDEF0123456789',
+      customers: { customers_firstname: 'Jean', customers_lastname: 'Dupont', customers_company: null },
+      delivery: {
+        delivery_city: 'Rennes',
+        relay_info: { relay_id: '012345', relay_name: 'Tabac du Port' },
+      },
+      shipping_name: 'Mondial Relay',
+      date_purchased: '2024-03-01T10:00:00Z',
+      products: [
+        {
+          products_reference: 'R1',
+          products_size_reference: 'R1-42',
+          products_qty: 2,
+          products_price_unit: '49,90',
+          products_price_unit_with_reduce: null,
+        },
+      ],
+    });
+    expect(oID).toBe('ABCDEF0123456789');
+    const answer = await ws('xml_export_orders.php', { oID });
+    const order = answer.root.orders.order[0];
+    expect(order.customers.customers_firstname).toBe('Jean');
+    expect(order.customers.customers_lastname).toBe('Dupont');
+    expect(order.customers).not.toHaveProperty('customers_company');
+    expect(order.delivery.delivery_city).toBe('Rennes');
+    expect(order.delivery.relay_info).toMatchObject({ relay_id: '012345', relay_name: 'Tabac du Port' });
+    expect(order.shipping_name).toBe('Mondial Relay');
+    expect(order.date_purchased).toBe('2024-03-01 10:00:00');
+    const line = order.products.product[0];
+    expect(line).toMatchObject({
+      products_reference: 'R1',
+      products_size_reference: 'R1-42',
+      products_qty: '2',
+      products_price_unit: '49,90',
+      products_final_price: '99.80',
+    });
+    expect(line).not.toHaveProperty('products_price_unit_with_reduce');
+    expect(
+      (await admin('POST', '/_sandbox/orders', { partenaire: KEY, order: { orders_id: oID } })).status,
+    ).toBe(400);
+  });
+
+  it('gives some orders a relay point when the delivery is not specified', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, () => newOrder()));
+    const orders = await Promise.all(
+      ids.map(async (id) => (await admin('GET', `/_sandbox/orders/${id}`)).json),
+    );
+    const relays = orders.filter((o) => o.delivery.relay_info);
+    expect(relays.length).toBeGreaterThan(0);
+    expect(relays.length).toBeLessThan(20);
+    for (const o of relays)
+      expect(['Mondial Relay', 'Relais Colis', 'Chronopost']).toContain(o.shipping_name);
+  });
+
+  it('rejects a bad order body with 400 and says why', async () => {
+    const bad = await admin('POST', '/_sandbox/orders', { partenaire: KEY, order: { products: 'none' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.issues[0].path).toBe('order.products');
+    expect((await admin('POST', '/_sandbox/orders', { order: {} })).status).toBe(400);
+    const badDate = await admin('POST', '/_sandbox/orders', {
+      partenaire: KEY,
+      order: { date_purchased: 'soon' },
+    });
+    expect(badDate.status).toBe(400);
+  });
+
+  it('plays Spartoo-side status changes, 409 for the ones Spartoo cannot make', async () => {
+    const a = await newOrder();
+    expect((await admin('POST', `/_sandbox/orders/${a}/status`, { statut: 45 })).status).toBe(409);
+    expect((await admin('POST', `/_sandbox/orders/${a}/status`, { statut: 3 })).status).toBe(409);
+    expect((await admin('POST', `/_sandbox/orders/${a}/status`, { statut: 2 })).status).toBe(200);
+    expect((await admin('POST', `/_sandbox/orders/${a}/status`, { statut: 2 })).status).toBe(409);
+    expect((await ws('xml_maj_orders.php', { oID: a, statut: 3, tracking_number: 'T' })).code).toBe(1);
+    expect((await admin('POST', `/_sandbox/orders/${a}/status`, { statut: 41 })).status).toBe(409);
+    const lost = await admin('POST', `/_sandbox/orders/${a}/status`, { statut: 45 });
+    expect(lost.json.orders_status_id).toBe(45);
+    const b = await newOrder();
+    expect((await admin('POST', `/_sandbox/orders/${b}/status`, { statut: 41 })).json.orders_status_id).toBe(
+      41,
+    );
+    expect((await admin('POST', `/_sandbox/orders/${b}/status`, { statut: 41 })).status).toBe(409);
+    expect((await admin('POST', '/_sandbox/orders/NOPE/status', { statut: 41 })).status).toBe(404);
+    expect((await admin('GET', '/_sandbox/orders/NOPE')).status).toBe(404);
+  });
+
+  it('creates a return in status 2 about an order’s product, with a reason', async () => {
+    const oID = await newOrder({ products: [{ products_reference: 'A' }, { products_reference: 'B' }] });
+    const created = await admin('POST', '/_sandbox/returns', {
+      partenaire: KEY,
+      return: { order: oID, product: { products_reference: 'B' } },
+    });
+    expect(created.status).toBe(201);
+    const ret = (await admin('GET', `/_sandbox/returns/${created.json.return_id}`)).json;
+    expect(ret).toMatchObject({ order: oID, return_status: 2, product: { products_reference: 'B' } });
+    expect(ret.return_reason).not.toBe('');
+    expect(ret.product.products_name).not.toBe('');
+    const unknownOrder = await admin('POST', '/_sandbox/returns', {
+      partenaire: KEY,
+      return: { order: 'NOPE' },
+    });
+    expect(unknownOrder.status).toBe(400);
+    expect((await admin('GET', '/_sandbox/returns/NOPE')).status).toBe(404);
+  });
+
+  it('logs every webservice call in order, with the merchant code masked and the code answered', async () => {
+    await ws('xml_export_orders.php', { date: '2024-01-01:00:00:00' });
+    await ws('xml_maj_stock.php', {
+      reference_partenaire: 'R',
+      products_size_reference: 'R-1',
+      products_quantity: 1,
+    });
+    await ws('xml_export_orders.php', {}, OTHER_KEY);
+    const mine = (await admin('GET', `/_sandbox/calls?partenaire=${KEY}`)).json;
+    expect(mine.map((c: { script: string; code: number }) => [c.script, c.code])).toEqual([
+      ['xml_export_orders.php', 1],
+      ['xml_maj_stock.php', 1],
+    ]);
+    expect(mine[0].params).toEqual({ partenaire: '••••0001', date: '2024-01-01:00:00:00' });
+    expect(Date.parse(mine[0].at)).not.toBeNaN();
+    const all = (await admin('GET', '/_sandbox/calls')).json;
+    expect(all).toHaveLength(3);
+    expect(all[2]).toMatchObject({ script: 'xml_export_orders.php', code: -2 });
+    expect(JSON.stringify(all)).not.toContain(KEY);
+    expect(JSON.stringify(all)).not.toContain(OTHER_KEY);
+  });
+
+  it('resets everything', async () => {
+    await newOrder();
+    await admin('PUT', '/_sandbox/faults', { latencyMs: 5 });
+    expect((await admin('POST', '/_sandbox/reset')).status).toBe(204);
+    expect((await admin('GET', '/_sandbox/calls')).json).toEqual([]);
+    expect((await admin('GET', '/_sandbox/faults')).json.latencyMs).toBe(0);
+    expect((await ws('xml_export_orders.php', { date: '2024-01-01:00:00:00' })).code).toBe(-2);
+  });
+});
+
+describe('fault injection', () => {
+  it('validates the fault settings; an absent field turns that fault off', async () => {
+    expect((await admin('PUT', '/_sandbox/faults', { failureRate: 2 })).status).toBe(400);
+    expect((await admin('PUT', '/_sandbox/faults', { latencyMs: -1 })).status).toBe(400);
+    const set = await admin('PUT', '/_sandbox/faults', { timeoutRate: 0.5 });
+    expect(set.json).toEqual({
+      failureRate: 0,
+      latencyMs: 0,
+      rateLimitPerHour: 0,
+      malformedRate: 0,
+      timeoutRate: 0.5,
+    });
+    await admin('PUT', '/_sandbox/faults', {});
+  });
+
+  it('fails calls with HTTP 500, a truncated body or a lost answer; only a lost answer changed anything', async () => {
+    await admin('PUT', '/_sandbox/faults', { failureRate: 1 });
+    const seen = new Set<string>();
+    for (let quantity = 1; quantity <= 30; quantity++) {
+      try {
+        const response = await fetch(`${base}/mp/xml_maj_stock.php`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            partenaire: KEY,
+            reference_partenaire: 'R',
+            products_size_reference: 'R-1',
+            products_quantity: String(quantity),
+          }),
+        });
+        const text = await response.text();
+        if (response.status === 500) seen.add('http_500');
+        else {
+          expect(response.status).toBe(200);
+          expect(XMLValidator.validate(text)).not.toBe(true);
+          seen.add('truncated');
+        }
+      } catch {
+        seen.add('lost_response');
+      }
+    }
+    expect(seen).toEqual(new Set(['http_500', 'truncated', 'lost_response']));
+    // Admin routes are never faulted.
+    const calls = (await admin('GET', `/_sandbox/calls?partenaire=${KEY}`)).json as {
+      params: { products_quantity: string };
+      fault: string;
+      code: number | null;
+    }[];
+    expect(calls).toHaveLength(30);
+    expect(new Set(calls.map((c) => c.fault))).toEqual(seen);
+    const lost = calls.filter((c) => c.fault === 'lost_response');
+    for (const c of calls) expect(c.code).toBe(c.fault === 'lost_response' ? 1 : null);
+    const stock = (await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json;
+    expect(stock).toEqual([
+      {
+        reference_partenaire: 'R',
+        size_reference: 'R-1',
+        quantity: Number(lost.at(-1)!.params.products_quantity),
+      },
+    ]);
+  });
+
+  it('holds a timed-out call until the client gives up, without any change', async () => {
+    const oID = await newOrder();
+    await admin('PUT', '/_sandbox/faults', { timeoutRate: 1 });
+    const started = Date.now();
+    const attempt = fetch(`${base}/mp/xml_maj_orders.php`, {
+      method: 'POST',
+      body: new URLSearchParams({ partenaire: KEY, oID, statut: '2' }),
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(attempt).rejects.toThrow();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    await admin('PUT', '/_sandbox/faults', {});
+    expect(await statusOf(oID)).toBe(11);
+    const [call] = (await admin('GET', `/_sandbox/calls?partenaire=${KEY}`)).json;
+    expect(call).toMatchObject({ script: 'xml_maj_orders.php', fault: 'timeout', code: null });
+  });
+
+  it('answers -429 past the hourly quota, per merchant, without any change', async () => {
+    await admin('POST', '/_sandbox/merchants', { partenaire: OTHER_KEY });
+    const oID = await newOrder();
+    await admin('PUT', '/_sandbox/faults', { rateLimitPerHour: 2 });
+    expect((await ws('xml_export_orders.php', { oID })).code).toBe(1);
+    expect((await ws('xml_export_orders.php', { oID })).code).toBe(1);
+    const limited = await ws('xml_maj_orders.php', { oID, statut: 2 });
+    expect(limited.status).toBe(200);
+    expect(limited.code).toBe(-429);
+    expect(limited.root.statut.id).toBe('-429');
+    const stock = await ws('xml_maj_stock.php', {
+      reference_partenaire: 'R',
+      products_size_reference: 'R-1',
+      products_quantity: 1,
+    });
+    expect(stock.root.errors).toBe('-429');
+    expect(await statusOf(oID)).toBe(11);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([]);
+    expect((await ws('xml_export_orders.php', { date: '2024-01-01:00:00:00' }, OTHER_KEY)).code).toBe(1);
+    await admin('PUT', '/_sandbox/faults', { rateLimitPerHour: 0 });
+    expect((await ws('xml_maj_orders.php', { oID, statut: 2 })).code).toBe(1);
+  });
+
+  it('answers broken XML when malformed', async () => {
+    await admin('PUT', '/_sandbox/faults', { malformedRate: 1 });
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`${base}/mp/xml_export_orders.php`, {
+        method: 'POST',
+        body: new URLSearchParams({ partenaire: KEY, date: '2024-01-01:00:00:00' }),
+      });
+      expect(response.status).toBe(200);
+      expect(XMLValidator.validate(await response.text())).not.toBe(true);
+    }
+  });
+
+  it('delays answers by latencyMs', async () => {
+    await admin('PUT', '/_sandbox/faults', { latencyMs: 150 });
+    const started = Date.now();
+    expect((await ws('xml_export_orders.php', { date: '2024-01-01:00:00:00' })).code).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    const adminStarted = Date.now();
+    await admin('GET', '/_sandbox/faults');
+    expect(Date.now() - adminStarted).toBeLessThan(140);
+  });
+});
