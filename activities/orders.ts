@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository, OrderStatus } from '../db/orders';
 import {
@@ -9,14 +8,14 @@ import {
   orderLineKeys,
 } from '../domain/acceptance';
 import { addressImportError, billingAddress, shippingAddress } from '../domain/address';
-import type { ConnectionSettings } from '../domain/settings';
 import { spartooShippingService, storeShippingMethod } from '../domain/shipping';
-import { createSpartooClient, type SpartooClient } from '../spartoo/client';
+import type { SpartooClient } from '../spartoo/client';
 import { SpartooError } from '../spartoo/errors';
 import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
 import type { DatabaseStore } from '../store/database-store';
 import { ImportRejectedError } from '../store/store';
-import { PERMANENT, permanentOrRetry } from './failures';
+import { permanentOrRetry } from './failures';
+import { openSpartooSession } from './spartoo-session';
 
 export interface OrderRef {
   connectionId: string;
@@ -55,26 +54,8 @@ const codeOf = (err: unknown) => (err instanceof SpartooError ? String(err.code)
 export function createOrderActivities(deps: OrderActivityDependencies) {
   const { connections, orders, store } = deps;
 
-  async function connection(
-    connectionId: string,
-  ): Promise<{ settings: ConnectionSettings; spartoo: SpartooClient }> {
-    const record = await connections.get(connectionId);
-    const apiKey = record && (await connections.apiKey(connectionId));
-    if (!record || !apiKey) {
-      throw ApplicationFailure.nonRetryable(
-        `Connection ${connectionId} no longer exists`,
-        PERMANENT.connectionGone,
-      );
-    }
-    return {
-      settings: record.settings,
-      spartoo: createSpartooClient({
-        baseUrl: record.settings.baseUrl,
-        apiKey,
-        timeoutMs: deps.spartooTimeoutMs,
-      }),
-    };
-  }
+  const connection = (connectionId: string) =>
+    openSpartooSession(connections, connectionId, deps.spartooTimeoutMs);
 
   /** Runs one Spartoo call and logs it, whatever its outcome. */
   async function logged<T>(

@@ -11,12 +11,14 @@ import {
 import type { DatabaseHandle } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
+import type { ReturnRepository } from '../db/returns';
 import type { DatabaseStore } from '../store/database-store';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
+import { returnRoutes } from './routes/returns';
 import { storeRoutes } from './routes/store';
 import type { WorkflowGateway } from './workflow-gateway';
 
@@ -24,6 +26,7 @@ export interface AppDependencies {
   database: DatabaseHandle;
   connections: ConnectionRepository;
   orders: OrderRepository;
+  returns: ReturnRepository;
   store: DatabaseStore;
   workflows: WorkflowGateway;
   apiToken: string;
@@ -74,6 +77,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(connectionRoutes, deps);
   await app.register(orderRoutes, deps);
   await app.register(storeRoutes, deps);
+  await app.register(returnRoutes, deps);
   await app.register(dashboardRoutes);
   return app;
 }

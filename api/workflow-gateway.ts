@@ -1,23 +1,60 @@
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  type Client,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import {
   acceptOrderUpdate,
+  acceptReturnUpdate,
   connectionDeletedSignal,
   connectionWorkflowId,
   type OrderState,
   orderShippedSignal,
   orderStateQuery,
   orderWorkflowId,
+  pushStockUpdate,
   refuseOrderUpdate,
+  refuseReturnUpdate,
   retryOrderUpdate,
+  returnWorkflowId,
   type Shipment,
   settingsChangedSignal,
   storeOrderCancelledSignal,
+  syncOrdersUpdate,
 } from '../workflows/messages';
 import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
 
 /** The workflow refused a decision (its validator), or has already ended: the API answers 409. */
 export class DecisionRefusedError extends Error {
   override name = 'DecisionRefusedError';
+}
+
+/** The workflow took the request but the work failed (Spartoo unreachable…): the API answers 502. */
+export class RequestFailedError extends Error {
+  override name = 'RequestFailedError';
+}
+
+/** Failure types a workflow's update handler throws once it accepted the request. */
+const WORK_FAILURES = new Set(['PollFailed', 'StockPushFailed']);
+
+async function runUpdate<T>(run: () => Promise<T>, finished: string): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      const message = (cause as Error | undefined)?.message ?? err.message;
+      if (cause instanceof ApplicationFailure && cause.type && WORK_FAILURES.has(cause.type)) {
+        throw new RequestFailedError(message);
+      }
+      throw new DecisionRefusedError(message);
+    }
+    if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
+      throw new DecisionRefusedError(finished);
+    }
+    throw err;
+  }
 }
 
 export type OrderDecision = 'accept' | 'refuse' | 'retry';
@@ -33,12 +70,12 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
     },
 
     /** Idempotent: a connection's workflow already running is left as it is. */
-    async startConnection(connectionId: string): Promise<string> {
+    async startConnection(connectionId: string, options: { maxCyclesPerRun?: number } = {}): Promise<string> {
       const workflowId = connectionWorkflowId(connectionId);
       await client.workflow.start('connectionWorkflow', {
         workflowId,
         taskQueue,
-        args: [{ connectionId }],
+        args: [{ connectionId, ...options }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         typedSearchAttributes: [{ key: ConnectionIdKey, value: connectionId }],
       });
@@ -71,17 +108,37 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
 
     async decideOrder(connectionId: string, orderId: string, decision: OrderDecision): Promise<string> {
       const handle = client.workflow.getHandle(orderWorkflowId(connectionId, orderId));
-      try {
-        return await handle.executeUpdate(DECISION_UPDATES[decision]);
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          throw new DecisionRefusedError((err.cause as Error | undefined)?.message ?? err.message);
-        }
-        if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
-          throw new DecisionRefusedError(`Order ${orderId} is finished: nothing to ${decision}`);
-        }
-        throw err;
-      }
+      return runUpdate(
+        () => handle.executeUpdate(DECISION_UPDATES[decision]),
+        `Order ${orderId} is finished: nothing to ${decision}`,
+      );
+    },
+
+    async decideReturn(
+      connectionId: string,
+      returnId: string,
+      decision: 'accept' | 'refuse',
+    ): Promise<string> {
+      const handle = client.workflow.getHandle(returnWorkflowId(connectionId, returnId));
+      const update = decision === 'accept' ? acceptReturnUpdate : refuseReturnUpdate;
+      return runUpdate(
+        () => handle.executeUpdate(update),
+        `Return ${returnId} is finished: nothing to ${decision}`,
+      );
+    },
+
+    /** "Synchronize Orders": the connection workflow polls now and answers its counts. */
+    async syncOrders(connectionId: string) {
+      const handle = client.workflow.getHandle(connectionWorkflowId(connectionId));
+      return runUpdate(
+        () => handle.executeUpdate(syncOrdersUpdate),
+        'The connection workflow is not running',
+      );
+    },
+
+    async pushStock(connectionId: string) {
+      const handle = client.workflow.getHandle(connectionWorkflowId(connectionId));
+      return runUpdate(() => handle.executeUpdate(pushStockUpdate), 'The connection workflow is not running');
     },
 
     async orderState(connectionId: string, orderId: string): Promise<OrderState> {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AcceptanceDecision } from '../domain/acceptance';
 import type { SpartooOrder } from '../spartoo/types';
 import type { Database } from './client';
@@ -179,6 +179,30 @@ export function createOrderRepository(db: Database) {
             })
           : null;
       return { items, nextCursor };
+    },
+
+    /** Spartoo status of the given orders as last recorded, to tell new and changed orders from the rest. */
+    async spartooStatuses(connectionId: string, orderIds: string[]): Promise<Map<string, number>> {
+      if (orderIds.length === 0) return new Map();
+      const rows = await db
+        .select({ orderId: orders.orderId, spartooStatus: orders.spartooStatus })
+        .from(orders)
+        .where(and(eq(orders.connectionId, connectionId), inArray(orders.orderId, orderIds)));
+      return new Map(rows.map((r) => [r.orderId, r.spartooStatus]));
+    },
+
+    /** The oldest purchase among orders still in progress (not shipped, refused or cancelled). */
+    async oldestOpenPurchase(connectionId: string): Promise<Date | undefined> {
+      const [row] = await db
+        .select({ oldest: sql<Date | string | null>`min(${orders.purchasedAt})` })
+        .from(orders)
+        .where(
+          and(
+            eq(orders.connectionId, connectionId),
+            notInArray(orders.status, ['SHIPPED', 'REFUSED', 'CANCELLED']),
+          ),
+        );
+      return row?.oldest ? new Date(row.oldest) : undefined;
     },
 
     async countByStatus(connectionId?: string): Promise<Record<string, number>> {

@@ -141,6 +141,9 @@ export const returns = pgTable(
     reason: text('reason').notNull().default(''),
     product: jsonb('product').$type<Record<string, unknown>>().notNull().default({}),
     returnedAt: timestamp('returned_at', { withTimezone: true, mode: 'date' }),
+    /** Set once when the returned item went back into store stock: a second accept never restocks twice. */
+    restockedAt: timestamp('restocked_at', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type DatabaseHandle, openDatabase } from '../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
 import { createOrderRepository, type OrderRepository } from '../db/orders';
+import { createReturnRepository, type ReturnRepository } from '../db/returns';
 import { createDatabaseStore, type DatabaseStore } from '../store/database-store';
 import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
 import { createSecretBox } from './secret-box';
@@ -10,6 +11,7 @@ export interface Services {
   database: DatabaseHandle;
   connections: ConnectionRepository;
   orders: OrderRepository;
+  returns: ReturnRepository;
   store: DatabaseStore;
   apiToken: string;
   apiTokenGenerated: boolean;
@@ -27,6 +29,7 @@ export async function openServices(config: Config, env: NodeJS.ProcessEnv = proc
     database,
     connections: createConnectionRepository(database.db, createSecretBox(secretKey.value)),
     orders: createOrderRepository(database.db),
+    returns: createReturnRepository(database.db),
     store: createDatabaseStore(database.db),
     apiToken: token.value,
     apiTokenGenerated: token.generated,

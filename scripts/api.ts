@@ -16,6 +16,7 @@ try {
     database: services.database,
     connections: services.connections,
     orders: services.orders,
+    returns: services.returns,
     store: services.store,
     workflows: createWorkflowGateway(client, config.taskQueue),
     apiToken: services.apiToken,

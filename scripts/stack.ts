@@ -55,6 +55,10 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     stops.push(() => services.database.close());
 
     // Shutdown on Ctrl-C is ours, in order (API, worker, connections, server), not the Runtime's.
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.namespace });
+
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     const nativeConnection = await NativeConnection.connect({ address });
     stops.push(() => nativeConnection.close());
@@ -63,7 +67,11 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       connection: nativeConnection,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
-      dependencies: { db: services.database.db, connections: services.connections },
+      dependencies: {
+        db: services.database.db,
+        connections: services.connections,
+        temporal: { client, taskQueue: config.taskQueue },
+      },
     });
     const running = worker.run();
     stops.push(async () => {
@@ -71,13 +79,11 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       await running;
     });
 
-    const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.namespace });
     const app = await buildApp({
       database: services.database,
       connections: services.connections,
       orders: services.orders,
+      returns: services.returns,
       store: services.store,
       workflows: createWorkflowGateway(client, config.taskQueue),
       apiToken: services.apiToken,

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { readConfig } from '../runtime/config';
 import { requireProductionServices } from '../runtime/production';
@@ -14,16 +14,23 @@ try {
   await registerSearchAttributes(temporalAddress, config.namespace);
   Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO') ?? 'INFO') });
   const connection = await NativeConnection.connect({ address: temporalAddress });
+  const clientConnection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: config.namespace });
   const worker = await createWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    dependencies: { db: services.database.db, connections: services.connections },
+    dependencies: {
+      db: services.database.db,
+      connections: services.connections,
+      temporal: { client, taskQueue: config.taskQueue },
+    },
   });
   console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
   // The Runtime drains the worker on SIGINT / SIGTERM; run() then resolves.
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await services.database.close();
 } catch (err) {
   console.error(`worker could not start: ${(err as Error).message}`);

@@ -1,19 +1,233 @@
-import { condition, setHandler } from '@temporalio/workflow';
-import { connectionDeletedSignal, settingsChangedSignal } from './messages';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ConnectionSettings } from '../domain/settings';
+import {
+  type ConnectionCarry,
+  type ConnectionState,
+  connectionDeletedSignal,
+  connectionStateQuery,
+  type PollResult,
+  pushStockUpdate,
+  type StockPushResult,
+  settingsChangedSignal,
+  syncOrdersUpdate,
+} from './messages';
+
+// A failing cycle is retried a little, then recorded; the next cycle tries again.
+const cycle = proxyActivities<Activities>({
+  startToCloseTimeout: '3m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4 },
+});
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', maximumInterval: '10s' },
+});
+
+/** Spartoo asks for a full catalogue push at most every 6 hours. */
+export const FULL_STOCK_PUSH_MS = 6 * 60 * 60 * 1000;
 
 export interface ConnectionWorkflowInput {
   connectionId: string;
+  carry?: ConnectionCarry;
+  /** Continue-as-new after this many cycles even if Temporal does not suggest it yet. */
+  maxCyclesPerRun?: number;
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
- * One per connection (`spartoo-connection/<id>`). Until polling and stock sync land it only lives
- * as long as its connection, so that create and delete start and stop it.
+ * One per connection (`spartoo-connection/<id>`): polls orders and returns every
+ * `pollIntervalSeconds`, pushes stock every `stockSyncIntervalSeconds`, answers "Synchronize Orders"
+ * and "Push stock now", reloads its settings every cycle, and continues as new to keep its history short.
  */
-export async function connectionWorkflow(_input: ConnectionWorkflowInput): Promise<void> {
+export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
+  const { connectionId } = input;
+  const carry: ConnectionCarry = { ...input.carry };
+  const state: ConnectionState = { connectionId, cycles: 0, ...carry };
+  let settings: ConnectionSettings | null = null;
   let deleted = false;
+  let wake = false;
+  // Tickets: a manual request is answered by the first cycle that starts after it.
+  let pollsAsked = carry.pendingPoll ? 1 : 0;
+  let pollsDone = 0;
+  let stockAsked = carry.pendingStockPush ? 1 : 0;
+  let stockDone = 0;
+  let lastPoll: { result?: PollResult; error?: string } = {};
+  let lastStock: { result?: StockPushResult; error?: string } = {};
+
+  const pulls = () => !!settings && settings.active && settings.syncLevel === 'ORDERS_AND_STOCK';
+  const pushes = () => !!settings && settings.active;
+
+  setHandler(connectionStateQuery, () => ({ ...state, ...carry }));
   setHandler(connectionDeletedSignal, () => {
     deleted = true;
   });
-  setHandler(settingsChangedSignal, () => {});
-  await condition(() => deleted);
+  setHandler(settingsChangedSignal, () => {
+    wake = true;
+  });
+  setHandler(
+    syncOrdersUpdate,
+    async () => {
+      const ticket = ++pollsAsked;
+      await condition(() => pollsDone >= ticket || deleted);
+      if (lastPoll.error || !lastPoll.result) {
+        throw ApplicationFailure.nonRetryable(lastPoll.error ?? 'The connection was deleted', 'PollFailed');
+      }
+      return lastPoll.result;
+    },
+    {
+      validator: () => {
+        if (settings && !pulls()) {
+          throw new Error(
+            settings.active
+              ? 'The connection is set to Stock only: it does not pull orders'
+              : 'The connection is disabled',
+          );
+        }
+      },
+    },
+  );
+  setHandler(
+    pushStockUpdate,
+    async () => {
+      const ticket = ++stockAsked;
+      await condition(() => stockDone >= ticket || deleted);
+      if (lastStock.error || !lastStock.result) {
+        throw ApplicationFailure.nonRetryable(
+          lastStock.error ?? 'The connection was deleted',
+          'StockPushFailed',
+        );
+      }
+      return lastStock.result;
+    },
+    {
+      validator: () => {
+        if (settings && !pushes()) throw new Error('The connection is disabled');
+      },
+    },
+  );
+
+  const due = (last: string | undefined, seconds: number) =>
+    !last || Date.now() - Date.parse(last) >= seconds * 1000;
+
+  for (;;) {
+    settings = await local.loadConnectionSettings({ connectionId });
+    if (!settings || deleted) return;
+    wake = false;
+
+    if (pollsAsked > pollsDone || (pulls() && due(carry.lastPollAt, settings.pollIntervalSeconds))) {
+      const serving = pollsAsked;
+      carry.lastPollAt = new Date().toISOString();
+      if (pulls()) {
+        try {
+          const outcome = await cycle.pollOrders({
+            connectionId,
+            ordersWatermark: carry.ordersWatermark,
+            returnsWatermark: carry.returnsWatermark,
+          });
+          carry.ordersWatermark = outcome.ordersWatermark;
+          carry.returnsWatermark = outcome.returnsWatermark;
+          const result = {
+            ordersFound: outcome.ordersFound,
+            ordersStarted: outcome.ordersStarted,
+            returnsFound: outcome.returnsFound,
+          };
+          lastPoll = { result };
+          await local.recordCycle({
+            connectionId,
+            kind: 'poll',
+            result: { at: carry.lastPollAt, ok: true, ...result },
+          });
+        } catch (err) {
+          lastPoll = { error: failureMessage(err) };
+          await local.recordCycle({
+            connectionId,
+            kind: 'poll',
+            result: { at: carry.lastPollAt, ok: false, error: lastPoll.error },
+          });
+        }
+      } else {
+        lastPoll = {
+          error: settings.active ? 'The connection is set to Stock only' : 'The connection is disabled',
+        };
+      }
+      pollsDone = serving;
+    }
+
+    if (
+      stockAsked > stockDone ||
+      (pushes() && due(carry.lastStockPushAt, settings.stockSyncIntervalSeconds))
+    ) {
+      const serving = stockAsked;
+      carry.lastStockPushAt = new Date().toISOString();
+      if (pushes()) {
+        const full =
+          !carry.lastFullStockPushAt ||
+          Date.now() - Date.parse(carry.lastFullStockPushAt) >= FULL_STOCK_PUSH_MS;
+        try {
+          const result = await cycle.pushStock({ connectionId, full });
+          if (full) carry.lastFullStockPushAt = carry.lastStockPushAt;
+          lastStock = { result };
+          await local.recordCycle({
+            connectionId,
+            kind: 'stock',
+            result: {
+              at: carry.lastStockPushAt,
+              ok: result.errors.length === 0,
+              full,
+              sizesSent: result.sizesSent,
+              errors: result.errors.length,
+            },
+          });
+        } catch (err) {
+          lastStock = { error: failureMessage(err) };
+          await local.recordCycle({
+            connectionId,
+            kind: 'stock',
+            result: { at: carry.lastStockPushAt, ok: false, error: lastStock.error },
+          });
+        }
+      } else {
+        lastStock = { error: 'The connection is disabled' };
+      }
+      stockDone = serving;
+    }
+
+    state.cycles++;
+    const idle = pollsAsked === pollsDone && stockAsked === stockDone;
+    if (idle && (workflowInfo().continueAsNewSuggested || state.cycles >= (input.maxCyclesPerRun ?? 500))) {
+      await condition(allHandlersFinished);
+      if (pollsAsked === pollsDone && stockAsked === stockDone) {
+        await continueAsNew<typeof connectionWorkflow>({
+          connectionId,
+          carry: { ...carry, runs: (carry.runs ?? 0) + 1, pendingPoll: false, pendingStockPush: false },
+          maxCyclesPerRun: input.maxCyclesPerRun,
+        });
+      }
+    }
+
+    // Sleep until the next cycle is due, or a change or a request wakes us.
+    const untilDue = (last: string | undefined, seconds: number) =>
+      last ? Math.max(0, Date.parse(last) + seconds * 1000 - Date.now()) : 0;
+    const waits = [
+      ...(pulls() ? [untilDue(carry.lastPollAt, settings.pollIntervalSeconds)] : []),
+      ...(pushes() ? [untilDue(carry.lastStockPushAt, settings.stockSyncIntervalSeconds)] : []),
+    ];
+    const woken = () => deleted || wake || pollsAsked > pollsDone || stockAsked > stockDone;
+    if (waits.length) await condition(woken, Math.max(1000, Math.min(...waits)));
+    else await condition(woken);
+  }
 }

@@ -48,3 +48,57 @@ export const refuseOrderUpdate = defineUpdate<string>('refuseOrder');
 export const retryOrderUpdate = defineUpdate<string>('retryOrder');
 
 export const orderStateQuery = defineQuery<OrderState>('orderState');
+
+// ---- connection workflow ------------------------------------------------------------------
+
+export interface PollResult {
+  ordersFound: number;
+  ordersStarted: number;
+  returnsFound: number;
+}
+
+export interface StockPushResult {
+  sizesSent: number;
+  errors: { referencePartenaire: string; sizeReference: string; code: number; message: string }[];
+}
+
+/** What a connection workflow carries from one run to the next (continue-as-new). */
+export interface ConnectionCarry {
+  /** Orders purchased from here on (minus an overlap) are polled: ISO time. */
+  ordersWatermark?: string;
+  /** Returns created from here on are polled: ISO time. */
+  returnsWatermark?: string;
+  lastPollAt?: string;
+  lastStockPushAt?: string;
+  lastFullStockPushAt?: string;
+  /** Manual "Synchronize Orders" / "Push stock now" asked for but not yet run. */
+  pendingPoll?: boolean;
+  pendingStockPush?: boolean;
+  runs?: number;
+}
+
+export interface ConnectionState extends ConnectionCarry {
+  connectionId: string;
+  cycles: number;
+}
+
+/** "Synchronize Orders": a poll now; answers its counts (409 when the connection does not pull orders). */
+export const syncOrdersUpdate = defineUpdate<PollResult>('syncOrders');
+/** "Push stock now": answers what was sent. */
+export const pushStockUpdate = defineUpdate<StockPushResult>('pushStock');
+export const connectionStateQuery = defineQuery<ConnectionState>('connectionState');
+
+// ---- return workflow ----------------------------------------------------------------------
+
+export interface ReturnState {
+  connectionId: string;
+  returnId: string;
+  status: string;
+  spartooStatus: number;
+  lastError: string | null;
+}
+
+export const spartooReturnStatusSeenSignal = defineSignal<[number]>('spartooReturnStatusSeen');
+export const acceptReturnUpdate = defineUpdate<string>('acceptReturn');
+export const refuseReturnUpdate = defineUpdate<string>('refuseReturn');
+export const returnStateQuery = defineQuery<ReturnState>('returnState');

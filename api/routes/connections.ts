@@ -13,6 +13,7 @@ import { connectionWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
 import { HttpProblem, notFound, problemSchema } from '../problem';
 import { temporalUiUrl } from '../temporal-links';
+import { DecisionRefusedError, RequestFailedError } from '../workflow-gateway';
 
 const cycleSchema = z
   .object({ at: z.string(), ok: z.boolean(), error: z.string().optional() })
@@ -47,6 +48,18 @@ export const connectionSchema = z.object({
 
 const idParams = z.object({ id: z.string().min(1) });
 const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 503: problemSchema };
+const actionErrors = { ...errors, 409: problemSchema, 502: problemSchema };
+
+/** A manual request to the connection workflow: 409 when it does not apply, 502 when Spartoo failed it. */
+async function askWorkflow<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof DecisionRefusedError) throw new HttpProblem(409, err.message);
+    if (err instanceof RequestFailedError) throw new HttpProblem(502, err.message);
+    throw err;
+  }
+}
 
 export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, deps) => {
   const present = (c: ConnectionRecord): z.infer<typeof connectionSchema> => {
@@ -138,6 +151,54 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
       }
       await deps.connections.remove(connection.id);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/connections/:id/sync',
+    {
+      schema: {
+        tags: ['connections'],
+        summary: 'Synchronize Orders: poll Spartoo now',
+        params: idParams,
+        response: {
+          200: z.object({ ordersFound: z.number(), ordersStarted: z.number(), returnsFound: z.number() }),
+          ...actionErrors,
+        },
+      },
+    },
+    async (request) => {
+      const connection = await load(request.params.id);
+      return askWorkflow(() => deps.workflows.syncOrders(connection.id));
+    },
+  );
+
+  app.post(
+    '/connections/:id/stock-sync',
+    {
+      schema: {
+        tags: ['connections'],
+        summary: 'Push stock to Spartoo now',
+        params: idParams,
+        response: {
+          200: z.object({
+            sizesSent: z.number(),
+            errors: z.array(
+              z.object({
+                referencePartenaire: z.string(),
+                sizeReference: z.string(),
+                code: z.number(),
+                message: z.string(),
+              }),
+            ),
+          }),
+          ...actionErrors,
+        },
+      },
+    },
+    async (request) => {
+      const connection = await load(request.params.id);
+      return askWorkflow(() => deps.workflows.pushStock(connection.id));
     },
   );
 };

@@ -44,6 +44,8 @@ CREATE TABLE "returns" (
 	"reason" text DEFAULT '' NOT NULL,
 	"product" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"returned_at" timestamp with time zone,
+	"restocked_at" timestamp with time zone,
+	"last_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "returns_connection_id_return_id_pk" PRIMARY KEY("connection_id","return_id")

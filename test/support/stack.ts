@@ -8,6 +8,7 @@ import { createWorkflowGateway, type WorkflowGateway } from '../../api/workflow-
 import type { DatabaseHandle } from '../../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../../db/connections';
 import { createOrderRepository, type OrderRepository } from '../../db/orders';
+import { createReturnRepository, type ReturnRepository } from '../../db/returns';
 import { createSecretBox } from '../../runtime/secret-box';
 import { createDatabaseStore, type DatabaseStore } from '../../store/database-store';
 import { createWorker } from '../../workers/worker';
@@ -21,6 +22,7 @@ export interface TestStack {
   database: DatabaseHandle;
   connections: ConnectionRepository;
   orders: OrderRepository;
+  returns: ReturnRepository;
   store: DatabaseStore;
   workflows: WorkflowGateway;
   apiToken: string;
@@ -46,9 +48,12 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
   const secrets = createSecretBox('test-secret-key');
   const connections = createConnectionRepository(database.db, secrets);
   const orders = createOrderRepository(database.db);
+  const returns = createReturnRepository(database.db);
   const store = createDatabaseStore(database.db);
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
   const workflowBundle = { code: inject('workflowBundleCode') };
   const startWorker = async () => {
     const worker = await createWorker({
@@ -56,21 +61,20 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
       namespace: 'default',
       taskQueue,
       workflowBundle,
-      dependencies: { db: database.db, connections },
+      dependencies: { db: database.db, connections, temporal: { client, taskQueue }, spartooTimeoutMs: 5000 },
     });
     const running = worker.run();
     return { worker, running };
   };
   let current = await startWorker();
 
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
   const workflows = createWorkflowGateway(client, taskQueue);
   const apiToken = `token-${randomUUID()}`;
   const app = await buildApp({
     database,
     connections,
     orders,
+    returns,
     store,
     workflows,
     apiToken,
@@ -84,6 +88,7 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
     database,
     connections,
     orders,
+    returns,
     store,
     workflows,
     apiToken,

@@ -1,0 +1,236 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { ConnectionRepository } from '../db/connections';
+import type { OrderRepository } from '../db/orders';
+import type { ReturnRepository } from '../db/returns';
+import type { CycleResult } from '../db/schema';
+import type { StockLedger } from '../db/stock';
+import { productKey } from '../domain/acceptance';
+import type { ConnectionSettings } from '../domain/settings';
+import { ORDER_STATUS, type SpartooOrder, type StockSize } from '../spartoo/types';
+import type { DatabaseStore } from '../store/database-store';
+import {
+  orderWorkflowId,
+  type PollResult,
+  returnWorkflowId,
+  type StockPushResult,
+  spartooReturnStatusSeenSignal,
+  spartooStatusSeenSignal,
+} from '../workflows/messages';
+import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
+import { statusFromSpartoo } from './orders';
+import { openSpartooSession } from './spartoo-session';
+
+/** Orders purchased this long before the watermark are polled again: late arrivals are not missed. */
+export const POLL_OVERLAP_MS = 2 * 60 * 60 * 1000;
+/** With no watermark and no "Sync Orders Created From" date, a first poll looks this far back. */
+export const FIRST_POLL_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
+/** How many order workflows one poll starts or signals at once. */
+const SIGNAL_CONCURRENCY = 16;
+
+export interface ConnectionActivityDependencies {
+  connections: ConnectionRepository;
+  orders: OrderRepository;
+  returns: ReturnRepository;
+  store: DatabaseStore;
+  stock: StockLedger;
+  temporal: { client: Client; taskQueue: string };
+  spartooTimeoutMs?: number;
+}
+
+export interface PollInput {
+  connectionId: string;
+  ordersWatermark?: string;
+  returnsWatermark?: string;
+}
+
+export type PollOutcome = PollResult & { ordersWatermark?: string; returnsWatermark?: string };
+
+async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+const OPEN_ON_SPARTOO = new Set<number>([ORDER_STATUS.WAITING_ACCEPTANCE, ORDER_STATUS.ACCEPTED]);
+
+/** The start of the polling window: never before "Sync Orders Created From", overlapping the last poll. */
+export function pollSince(
+  now: Date,
+  settings: Pick<ConnectionSettings, 'syncOrdersCreatedFrom'>,
+  watermark?: string,
+) {
+  const floor = settings.syncOrdersCreatedFrom
+    ? Date.parse(`${settings.syncOrdersCreatedFrom}T00:00:00Z`)
+    : undefined;
+  const fromWatermark = watermark ? Date.parse(watermark) - POLL_OVERLAP_MS : undefined;
+  const start = fromWatermark ?? floor ?? now.getTime() - FIRST_POLL_LOOKBACK_MS;
+  return { since: new Date(Math.max(start, floor ?? start)), floor };
+}
+
+/** The connection workflow's side effects: polls, stock pushes, cycle results. */
+export function createConnectionActivities(deps: ConnectionActivityDependencies) {
+  const { connections, orders, returns, store, stock, temporal } = deps;
+  const session = (connectionId: string) =>
+    openSpartooSession(connections, connectionId, deps.spartooTimeoutMs);
+
+  /** Starts the order's workflow, or tells the running one what Spartoo says; a finished one is left alone. */
+  async function startOrSignalOrder(connectionId: string, orderId: string, spartooStatus: number) {
+    try {
+      await temporal.client.workflow.signalWithStart('orderWorkflow', {
+        workflowId: orderWorkflowId(connectionId, orderId),
+        taskQueue: temporal.taskQueue,
+        args: [{ connectionId, orderId }],
+        signal: spartooStatusSeenSignal,
+        signalArgs: [spartooStatus],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: ConnectionIdKey, value: connectionId },
+          { key: SpartooOrderIdKey, value: orderId },
+          { key: OrderStatusKey, value: statusFromSpartoo(spartooStatus) },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** New orders get a workflow; orders whose Spartoo status changed get a signal. Answers how many started. */
+  async function followOrders(connectionId: string, seen: SpartooOrder[]): Promise<number> {
+    const known = await orders.spartooStatuses(
+      connectionId,
+      seen.map((o) => o.ordersId),
+    );
+    let started = 0;
+    await inBatches(seen, SIGNAL_CONCURRENCY, async (order) => {
+      const before = known.get(order.ordersId);
+      if (before === order.ordersStatusId) return;
+      // An order already finished when first seen is none of this connection's business.
+      if (before === undefined && !OPEN_ON_SPARTOO.has(order.ordersStatusId)) return;
+      await orders.saveSpartooOrder(connectionId, order, statusFromSpartoo(order.ordersStatusId));
+      await orders.log(connectionId, order.ordersId, {
+        direction: 'FROM_SPARTOO',
+        action: before === undefined ? 'poll: new order' : `poll: status ${before} → ${order.ordersStatusId}`,
+        result: String(order.ordersStatusId),
+      });
+      await startOrSignalOrder(connectionId, order.ordersId, order.ordersStatusId);
+      if (before === undefined) started++;
+    });
+    return started;
+  }
+
+  return {
+    /** The settings the workflow runs by, or null once the connection is deleted. */
+    async loadConnectionSettings(input: { connectionId: string }): Promise<ConnectionSettings | null> {
+      return (await connections.get(input.connectionId))?.settings ?? null;
+    },
+
+    async recordCycle(input: {
+      connectionId: string;
+      kind: 'poll' | 'stock';
+      result: CycleResult;
+    }): Promise<void> {
+      await connections.recordCycle(input.connectionId, input.kind, input.result);
+    },
+
+    /** One poll of orders and returns; starts or signals their workflows through the Temporal client. */
+    async pollOrders(input: PollInput): Promise<PollOutcome> {
+      const { settings, spartoo } = await session(input.connectionId);
+      const now = new Date();
+      const { since, floor } = pollSince(now, settings, input.ordersWatermark);
+      const inWindow = (iso: string) => floor === undefined || Date.parse(iso) >= floor;
+
+      const found = (await spartoo.exportOrders({ since })).filter((o) => inWindow(o.datePurchased));
+      let ordersStarted = await followOrders(input.connectionId, found);
+
+      // Status changes of older open orders fall outside the window: ask for them by status.
+      const oldestOpen = await orders.oldestOpenPurchase(input.connectionId);
+      if (oldestOpen && oldestOpen < since) {
+        for (const status of [ORDER_STATUS.CANCELLED, ORDER_STATUS.ACCEPTED, ORDER_STATUS.SHIPPED]) {
+          const changed = await spartoo.exportOrders({ since: oldestOpen, status });
+          ordersStarted += await followOrders(
+            input.connectionId,
+            changed.filter((o) => inWindow(o.datePurchased)),
+          );
+        }
+      }
+
+      const newest = found.reduce((max, o) => Math.max(max, Date.parse(o.datePurchased)), 0);
+      const ordersWatermark = new Date(
+        Math.min(
+          now.getTime(),
+          Math.max(newest, input.ordersWatermark ? Date.parse(input.ordersWatermark) : since.getTime()),
+        ),
+      ).toISOString();
+
+      const returnsSince = pollSince(now, settings, input.returnsWatermark).since;
+      const returned = (await spartoo.exportReturns({ since: returnsSince })).filter((r) =>
+        inWindow(r.returnDate),
+      );
+      await inBatches(returned, SIGNAL_CONCURRENCY, async (r) => {
+        const change = await returns.saveSpartooReturn(input.connectionId, r);
+        if (change === 'same') return;
+        try {
+          await temporal.client.workflow.signalWithStart('returnWorkflow', {
+            workflowId: returnWorkflowId(input.connectionId, r.returnId),
+            taskQueue: temporal.taskQueue,
+            args: [{ connectionId: input.connectionId, returnId: r.returnId }],
+            signal: spartooReturnStatusSeenSignal,
+            signalArgs: [r.returnStatus],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [{ key: ConnectionIdKey, value: input.connectionId }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      });
+      const newestReturn = returned.reduce((max, r) => Math.max(max, Date.parse(r.returnDate) || 0), 0);
+      const returnsWatermark = new Date(
+        Math.min(
+          now.getTime(),
+          Math.max(
+            newestReturn,
+            input.returnsWatermark ? Date.parse(input.returnsWatermark) : returnsSince.getTime(),
+          ),
+        ),
+      ).toISOString();
+
+      return {
+        ordersFound: found.length,
+        ordersStarted,
+        returnsFound: returned.length,
+        ordersWatermark,
+        returnsWatermark,
+      };
+    },
+
+    /**
+     * Sends Spartoo the sizes whose store stock differs from what it was last told (all of them when
+     * `full`), in batches, keyed by the identification attribute.
+     */
+    async pushStock(input: { connectionId: string; full: boolean }): Promise<StockPushResult> {
+      const { settings, spartoo } = await session(input.connectionId);
+      const attribute = settings.productIdentificationAttribute;
+      const lastSent = await stock.lastSent(input.connectionId);
+      const sizes: StockSize[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await store.listProducts({ limit: 1000, after });
+        for (const product of page) {
+          const key = productKey(product, attribute);
+          if (!key) continue;
+          const quantity = Math.max(0, product.stock);
+          if (!input.full && lastSent.get(key) === quantity) continue;
+          sizes.push({ referencePartenaire: product.reference?.trim() || key, sizeReference: key, quantity });
+        }
+        if (page.length < 1000) break;
+        after = page.at(-1)!.id;
+      }
+      if (sizes.length === 0) return { sizesSent: 0, errors: [] };
+      const result = await spartoo.updateStockBatch(sizes);
+      const failed = new Set(result.errors.map((e) => e.sizeReference));
+      await stock.recordSent(
+        input.connectionId,
+        sizes.filter((s) => !failed.has(s.sizeReference)),
+      );
+      return { sizesSent: result.sizesSent, errors: result.errors.slice(0, 50) };
+    },
+  };
+}

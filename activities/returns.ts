@@ -1,0 +1,104 @@
+import type { ConnectionRepository } from '../db/connections';
+import type { OrderRepository } from '../db/orders';
+import { type ReturnRepository, type ReturnStatus, returnStatusFromSpartoo } from '../db/returns';
+import { lineKey } from '../domain/acceptance';
+import { SpartooError } from '../spartoo/errors';
+import { RETURN_STATUS } from '../spartoo/types';
+import type { DatabaseStore } from '../store/database-store';
+import { permanentOrRetry } from './failures';
+import { openSpartooSession } from './spartoo-session';
+
+export interface ReturnRef {
+  connectionId: string;
+  returnId: string;
+}
+
+export interface ReturnActivityDependencies {
+  connections: ConnectionRepository;
+  orders: OrderRepository;
+  returns: ReturnRepository;
+  store: DatabaseStore;
+  spartooTimeoutMs?: number;
+}
+
+/** The merchant's side of a return (RMA): accept (Spartoo 4, restock once) or refuse (Spartoo 3). */
+export function createReturnActivities(deps: ReturnActivityDependencies) {
+  const { connections, orders, returns, store } = deps;
+
+  /** Puts the returned item back into store stock once; says what it did (a return is one item). */
+  async function restock(ref: ReturnRef): Promise<string> {
+    const record = await returns.get(ref.connectionId, ref.returnId);
+    if (!record) return 'return unknown';
+    const settings = (await connections.get(ref.connectionId))?.settings;
+    const order = (await orders.get(ref.connectionId, record.orderId))?.detail.spartoo;
+    const product = record.product as {
+      productsSpartoo?: string;
+      productsReference?: string;
+      productsSize?: string;
+    };
+    const line =
+      order?.products.find(
+        (l) => l.productsSpartoo === product.productsSpartoo && l.productsSize === product.productsSize,
+      ) ??
+      order?.products.find((l) => l.productsSpartoo === product.productsSpartoo) ??
+      order?.products.find((l) => l.productsReference === product.productsReference);
+    if (!line || !settings) return 'not restocked: the returned line is not in a known order';
+    const [storeProduct] = await store.productsByKeys(settings.productIdentificationAttribute, [
+      lineKey(line),
+    ]);
+    if (!storeProduct) return `not restocked: no store product for ${lineKey(line)}`;
+    const done = await returns.restockOnce(ref.connectionId, ref.returnId, storeProduct.id, 1);
+    return done ? `restocked ${storeProduct.id}` : 'already restocked';
+  }
+
+  async function setOnSpartoo(ref: ReturnRef, status: 3 | 4): Promise<{ spartooStatus: number }> {
+    const { spartoo } = await openSpartooSession(connections, ref.connectionId, deps.spartooTimeoutMs);
+    return permanentOrRetry(async () => {
+      try {
+        await spartoo.updateReturn({ rID: ref.returnId, status });
+        return { spartooStatus: status };
+      } catch (err) {
+        // Spartoo moved it first: answer what it holds now.
+        if (err instanceof SpartooError && err.code === -7) {
+          const [current] = await spartoo.exportReturns({ rID: ref.returnId });
+          if (current) return { spartooStatus: current.returnStatus };
+        }
+        throw err;
+      }
+    });
+  }
+
+  return {
+    async loadReturn(ref: ReturnRef): Promise<{ spartooStatus: number }> {
+      const record = await returns.get(ref.connectionId, ref.returnId);
+      return { spartooStatus: record?.spartooStatus ?? RETURN_STATUS.WAITING };
+    },
+
+    async acceptReturn(ref: ReturnRef): Promise<{ spartooStatus: number; restock?: string }> {
+      const result = await setOnSpartoo(ref, RETURN_STATUS.ACCEPTED);
+      if (result.spartooStatus !== RETURN_STATUS.ACCEPTED) return result;
+      return { ...result, restock: await restock(ref) };
+    },
+
+    async refuseReturn(ref: ReturnRef): Promise<{ spartooStatus: number }> {
+      return setOnSpartoo(ref, RETURN_STATUS.REFUSED);
+    },
+
+    /** Spartoo accepted the return on its side: the item is back, restock it once. */
+    async restockReturn(ref: ReturnRef): Promise<string> {
+      return restock(ref);
+    },
+
+    async recordReturnStatus(
+      ref: ReturnRef & { spartooStatus: number; lastError: string | null },
+    ): Promise<ReturnStatus> {
+      const status = returnStatusFromSpartoo(ref.spartooStatus);
+      await returns.update(ref.connectionId, ref.returnId, {
+        status,
+        spartooStatus: ref.spartooStatus,
+        lastError: ref.lastError,
+      });
+      return status;
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { SpartooReturn } from '../spartoo/types';
+import type { Database } from './client';
+import { returns, storeProducts } from './schema';
+
+/** Return statuses as the merchant sees them (Spartoo codes 2, 3, 4, 5, 7). */
+export const RETURN_STATUSES = ['WAITING_RECEPTION', 'REFUSED', 'ACCEPTED', 'PAID', 'REFUNDED'] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+
+export function returnStatusFromSpartoo(code: number): ReturnStatus {
+  switch (code) {
+    case 3:
+      return 'REFUSED';
+    case 4:
+      return 'ACCEPTED';
+    case 5:
+      return 'PAID';
+    case 7:
+      return 'REFUNDED';
+    default:
+      return 'WAITING_RECEPTION';
+  }
+}
+
+export type ReturnRecord = typeof returns.$inferSelect;
+
+/** Read model of the returns (RMA) and their one-time restock. */
+export function createReturnRepository(db: Database) {
+  return {
+    /** Stores what Spartoo says; answers whether it is new or its Spartoo status changed. */
+    async saveSpartooReturn(connectionId: string, r: SpartooReturn): Promise<'new' | 'changed' | 'same'> {
+      const [existing] = await db
+        .select({ spartooStatus: returns.spartooStatus })
+        .from(returns)
+        .where(and(eq(returns.connectionId, connectionId), eq(returns.returnId, r.returnId)));
+      if (existing && existing.spartooStatus === r.returnStatus) return 'same';
+      await db
+        .insert(returns)
+        .values({
+          connectionId,
+          returnId: r.returnId,
+          orderId: r.orderId,
+          status: returnStatusFromSpartoo(r.returnStatus),
+          spartooStatus: r.returnStatus,
+          reason: r.returnReason,
+          product: { ...r.product },
+          returnedAt: r.returnDate ? new Date(r.returnDate) : null,
+        })
+        .onConflictDoUpdate({
+          target: [returns.connectionId, returns.returnId],
+          set: { spartooStatus: r.returnStatus, updatedAt: new Date() },
+        });
+      return existing ? 'changed' : 'new';
+    },
+
+    async get(connectionId: string, returnId: string): Promise<ReturnRecord | undefined> {
+      const [row] = await db
+        .select()
+        .from(returns)
+        .where(and(eq(returns.connectionId, connectionId), eq(returns.returnId, returnId)));
+      return row;
+    },
+
+    async update(
+      connectionId: string,
+      returnId: string,
+      change: Partial<Pick<ReturnRecord, 'status' | 'spartooStatus' | 'lastError'>>,
+    ) {
+      await db
+        .update(returns)
+        .set({ ...change, updatedAt: new Date() })
+        .where(and(eq(returns.connectionId, connectionId), eq(returns.returnId, returnId)));
+    },
+
+    /** Puts the returned item back into stock, once: answers false when it already was. */
+    async restockOnce(
+      connectionId: string,
+      returnId: string,
+      productId: string,
+      quantity: number,
+    ): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const marked = await tx
+          .update(returns)
+          .set({ restockedAt: new Date() })
+          .where(
+            and(
+              eq(returns.connectionId, connectionId),
+              eq(returns.returnId, returnId),
+              isNull(returns.restockedAt),
+            ),
+          )
+          .returning({ returnId: returns.returnId });
+        if (marked.length === 0) return false;
+        await tx
+          .update(storeProducts)
+          .set({ stock: sql`${storeProducts.stock} + ${quantity}`, updatedAt: new Date() })
+          .where(eq(storeProducts.id, productId));
+        return true;
+      });
+    },
+
+    async list(filter: { connectionId?: string; status?: ReturnStatus; limit: number; before?: string }) {
+      const conditions = [];
+      if (filter.connectionId) conditions.push(eq(returns.connectionId, filter.connectionId));
+      if (filter.status) conditions.push(eq(returns.status, filter.status));
+      if (filter.before)
+        conditions.push(sql`${returns.createdAt} < ${new Date(filter.before).toISOString()}::timestamptz`);
+      return db
+        .select()
+        .from(returns)
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(desc(returns.createdAt), desc(returns.returnId))
+        .limit(filter.limit);
+    },
+  };
+}
+
+export type ReturnRepository = ReturnType<typeof createReturnRepository>;
