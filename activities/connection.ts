@@ -18,6 +18,7 @@ import {
   spartooStatusSeenSignal,
 } from '../workflows/messages';
 import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
+import { permanentOrRetry } from './failures';
 import { statusFromSpartoo } from './orders';
 import { openSpartooSession } from './spartoo-session';
 
@@ -117,6 +118,107 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
     return started;
   }
 
+  async function poll(input: PollInput): Promise<PollOutcome> {
+    const { settings, spartoo } = await session(input.connectionId);
+    const now = new Date();
+    const { since, floor } = pollSince(now, settings, input.ordersWatermark);
+    const inWindow = (iso: string) => floor === undefined || Date.parse(iso) >= floor;
+
+    const found = (await spartoo.exportOrders({ since })).filter((o) => inWindow(o.datePurchased));
+    let ordersStarted = await followOrders(input.connectionId, found);
+
+    // Status changes of older open orders fall outside the window: ask for them by status.
+    const oldestOpen = await orders.oldestOpenPurchase(input.connectionId);
+    if (oldestOpen && oldestOpen < since) {
+      for (const status of [ORDER_STATUS.CANCELLED, ORDER_STATUS.ACCEPTED, ORDER_STATUS.SHIPPED]) {
+        const changed = await spartoo.exportOrders({ since: oldestOpen, status });
+        ordersStarted += await followOrders(
+          input.connectionId,
+          changed.filter((o) => inWindow(o.datePurchased)),
+        );
+      }
+    }
+
+    const newest = found.reduce((max, o) => Math.max(max, Date.parse(o.datePurchased)), 0);
+    const ordersWatermark = new Date(
+      Math.min(
+        now.getTime(),
+        Math.max(newest, input.ordersWatermark ? Date.parse(input.ordersWatermark) : since.getTime()),
+      ),
+    ).toISOString();
+
+    const returnsSince = pollSince(now, settings, input.returnsWatermark).since;
+    const returned = (await spartoo.exportReturns({ since: returnsSince })).filter((r) =>
+      inWindow(r.returnDate),
+    );
+    await inBatches(returned, SIGNAL_CONCURRENCY, async (r) => {
+      const change = await returns.saveSpartooReturn(input.connectionId, r);
+      if (change === 'same') return;
+      try {
+        await temporal.client.workflow.signalWithStart('returnWorkflow', {
+          workflowId: returnWorkflowId(input.connectionId, r.returnId),
+          taskQueue: temporal.taskQueue,
+          args: [{ connectionId: input.connectionId, returnId: r.returnId }],
+          signal: spartooReturnStatusSeenSignal,
+          signalArgs: [r.returnStatus],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: ConnectionIdKey, value: input.connectionId }],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    });
+    const newestReturn = returned.reduce((max, r) => Math.max(max, Date.parse(r.returnDate) || 0), 0);
+    const returnsWatermark = new Date(
+      Math.min(
+        now.getTime(),
+        Math.max(
+          newestReturn,
+          input.returnsWatermark ? Date.parse(input.returnsWatermark) : returnsSince.getTime(),
+        ),
+      ),
+    ).toISOString();
+
+    return {
+      ordersFound: found.length,
+      ordersStarted,
+      returnsFound: returned.length,
+      ordersWatermark,
+      returnsWatermark,
+    };
+  }
+
+  /**
+   * Sends Spartoo the sizes whose store stock differs from what it was last told (all of them when
+   * `full`), in batches, keyed by the identification attribute.
+   */
+  async function pushStock(input: { connectionId: string; full: boolean }): Promise<StockPushResult> {
+    const { settings, spartoo } = await session(input.connectionId);
+    const attribute = settings.productIdentificationAttribute;
+    const lastSent = await stock.lastSent(input.connectionId);
+    const sizes: StockSize[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await store.listProducts({ limit: 1000, after });
+      for (const product of page) {
+        const key = productKey(product, attribute);
+        if (!key) continue;
+        const quantity = Math.max(0, product.stock);
+        if (!input.full && lastSent.get(key) === quantity) continue;
+        sizes.push({ referencePartenaire: product.reference?.trim() || key, sizeReference: key, quantity });
+      }
+      if (page.length < 1000) break;
+      after = page.at(-1)!.id;
+    }
+    if (sizes.length === 0) return { sizesSent: 0, errors: [] };
+    const result = await spartoo.updateStockBatch(sizes);
+    const failed = new Set(result.errors.map((e) => e.sizeReference));
+    await stock.recordSent(
+      input.connectionId,
+      sizes.filter((s) => !failed.has(s.sizeReference)),
+    );
+    return { sizesSent: result.sizesSent, errors: result.errors.slice(0, 50) };
+  }
+
   return {
     /** The settings the workflow runs by, or null once the connection is deleted. */
     async loadConnectionSettings(input: { connectionId: string }): Promise<ConnectionSettings | null> {
@@ -133,104 +235,11 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
 
     /** One poll of orders and returns; starts or signals their workflows through the Temporal client. */
     async pollOrders(input: PollInput): Promise<PollOutcome> {
-      const { settings, spartoo } = await session(input.connectionId);
-      const now = new Date();
-      const { since, floor } = pollSince(now, settings, input.ordersWatermark);
-      const inWindow = (iso: string) => floor === undefined || Date.parse(iso) >= floor;
-
-      const found = (await spartoo.exportOrders({ since })).filter((o) => inWindow(o.datePurchased));
-      let ordersStarted = await followOrders(input.connectionId, found);
-
-      // Status changes of older open orders fall outside the window: ask for them by status.
-      const oldestOpen = await orders.oldestOpenPurchase(input.connectionId);
-      if (oldestOpen && oldestOpen < since) {
-        for (const status of [ORDER_STATUS.CANCELLED, ORDER_STATUS.ACCEPTED, ORDER_STATUS.SHIPPED]) {
-          const changed = await spartoo.exportOrders({ since: oldestOpen, status });
-          ordersStarted += await followOrders(
-            input.connectionId,
-            changed.filter((o) => inWindow(o.datePurchased)),
-          );
-        }
-      }
-
-      const newest = found.reduce((max, o) => Math.max(max, Date.parse(o.datePurchased)), 0);
-      const ordersWatermark = new Date(
-        Math.min(
-          now.getTime(),
-          Math.max(newest, input.ordersWatermark ? Date.parse(input.ordersWatermark) : since.getTime()),
-        ),
-      ).toISOString();
-
-      const returnsSince = pollSince(now, settings, input.returnsWatermark).since;
-      const returned = (await spartoo.exportReturns({ since: returnsSince })).filter((r) =>
-        inWindow(r.returnDate),
-      );
-      await inBatches(returned, SIGNAL_CONCURRENCY, async (r) => {
-        const change = await returns.saveSpartooReturn(input.connectionId, r);
-        if (change === 'same') return;
-        try {
-          await temporal.client.workflow.signalWithStart('returnWorkflow', {
-            workflowId: returnWorkflowId(input.connectionId, r.returnId),
-            taskQueue: temporal.taskQueue,
-            args: [{ connectionId: input.connectionId, returnId: r.returnId }],
-            signal: spartooReturnStatusSeenSignal,
-            signalArgs: [r.returnStatus],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [{ key: ConnectionIdKey, value: input.connectionId }],
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-      });
-      const newestReturn = returned.reduce((max, r) => Math.max(max, Date.parse(r.returnDate) || 0), 0);
-      const returnsWatermark = new Date(
-        Math.min(
-          now.getTime(),
-          Math.max(
-            newestReturn,
-            input.returnsWatermark ? Date.parse(input.returnsWatermark) : returnsSince.getTime(),
-          ),
-        ),
-      ).toISOString();
-
-      return {
-        ordersFound: found.length,
-        ordersStarted,
-        returnsFound: returned.length,
-        ordersWatermark,
-        returnsWatermark,
-      };
+      return permanentOrRetry(() => poll(input));
     },
 
-    /**
-     * Sends Spartoo the sizes whose store stock differs from what it was last told (all of them when
-     * `full`), in batches, keyed by the identification attribute.
-     */
     async pushStock(input: { connectionId: string; full: boolean }): Promise<StockPushResult> {
-      const { settings, spartoo } = await session(input.connectionId);
-      const attribute = settings.productIdentificationAttribute;
-      const lastSent = await stock.lastSent(input.connectionId);
-      const sizes: StockSize[] = [];
-      for (let after: string | undefined; ; ) {
-        const page = await store.listProducts({ limit: 1000, after });
-        for (const product of page) {
-          const key = productKey(product, attribute);
-          if (!key) continue;
-          const quantity = Math.max(0, product.stock);
-          if (!input.full && lastSent.get(key) === quantity) continue;
-          sizes.push({ referencePartenaire: product.reference?.trim() || key, sizeReference: key, quantity });
-        }
-        if (page.length < 1000) break;
-        after = page.at(-1)!.id;
-      }
-      if (sizes.length === 0) return { sizesSent: 0, errors: [] };
-      const result = await spartoo.updateStockBatch(sizes);
-      const failed = new Set(result.errors.map((e) => e.sizeReference));
-      await stock.recordSent(
-        input.connectionId,
-        sizes.filter((s) => !failed.has(s.sizeReference)),
-      );
-      return { sizesSent: result.sizesSent, errors: result.errors.slice(0, 50) };
+      return permanentOrRetry(() => pushStock(input));
     },
   };
 }

@@ -43,6 +43,23 @@ export interface ConnectionWorkflowInput {
   maxCyclesPerRun?: number;
 }
 
+interface CycleOutcome<T> {
+  result?: T;
+  /** It ran and failed: the API answers 502. */
+  error?: string;
+  /** It does not apply to these settings: the API answers 409. */
+  refused?: string;
+}
+
+/** The answer to a manual request, from the outcome of the cycle that served it. */
+function answer<T>(outcome: CycleOutcome<T>, failureType: string): T {
+  if (outcome.error) throw ApplicationFailure.nonRetryable(outcome.error, failureType);
+  if (outcome.refused || !outcome.result) {
+    throw ApplicationFailure.nonRetryable(outcome.refused ?? 'The connection was deleted', 'NotApplicable');
+  }
+  return outcome.result;
+}
+
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
@@ -65,8 +82,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let pollsDone = 0;
   let stockAsked = carry.pendingStockPush ? 1 : 0;
   let stockDone = 0;
-  let lastPoll: { result?: PollResult; error?: string } = {};
-  let lastStock: { result?: StockPushResult; error?: string } = {};
+  let lastPoll: CycleOutcome<PollResult> = {};
+  let lastStock: CycleOutcome<StockPushResult> = {};
 
   const pulls = () => !!settings && settings.active && settings.syncLevel === 'ORDERS_AND_STOCK';
   const pushes = () => !!settings && settings.active;
@@ -83,10 +100,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     async () => {
       const ticket = ++pollsAsked;
       await condition(() => pollsDone >= ticket || deleted);
-      if (lastPoll.error || !lastPoll.result) {
-        throw ApplicationFailure.nonRetryable(lastPoll.error ?? 'The connection was deleted', 'PollFailed');
-      }
-      return lastPoll.result;
+      return answer(lastPoll, 'PollFailed');
     },
     {
       validator: () => {
@@ -105,13 +119,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     async () => {
       const ticket = ++stockAsked;
       await condition(() => stockDone >= ticket || deleted);
-      if (lastStock.error || !lastStock.result) {
-        throw ApplicationFailure.nonRetryable(
-          lastStock.error ?? 'The connection was deleted',
-          'StockPushFailed',
-        );
-      }
-      return lastStock.result;
+      return answer(lastStock, 'StockPushFailed');
     },
     {
       validator: () => {
@@ -201,7 +209,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
           });
         }
       } else {
-        lastStock = { error: 'The connection is disabled' };
+        lastStock = { refused: 'The connection is disabled' };
       }
       stockDone = serving;
     }

@@ -27,6 +27,7 @@ export async function startSandbox() {
   return {
     app,
     baseUrl: `${address}/mp/`,
+    createMerchant: (partenaire: string) => admin('POST', '/_sandbox/merchants', { partenaire }),
     async createOrder(partenaire: string, order: Record<string, unknown> = {}): Promise<string> {
       return (await admin<{ orders_id: string }>('POST', '/_sandbox/orders', { partenaire, order }))
         .orders_id;
@@ -38,6 +39,15 @@ export async function startSandbox() {
       ),
     setOrderStatus: (oID: string, statut: number) =>
       admin('POST', `/_sandbox/orders/${oID}/status`, { statut }),
+    createReturn: async (partenaire: string, ret: Record<string, unknown>) =>
+      (await admin<{ return_id: string }>('POST', '/_sandbox/returns', { partenaire, return: ret }))
+        .return_id,
+    getReturn: (rID: string) => admin<{ return_status: number }>('GET', `/_sandbox/returns/${rID}`),
+    stock: (partenaire: string) =>
+      admin<{ reference_partenaire: string; size_reference: string; quantity: number }[]>(
+        'GET',
+        `/_sandbox/stock?partenaire=${encodeURIComponent(partenaire)}`,
+      ),
     setFaults: (faults: Record<string, number>) => admin('PUT', '/_sandbox/faults', faults),
     calls: (partenaire: string) =>
       admin<{ script: string; params: Record<string, string>; code: number }[]>(
