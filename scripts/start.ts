@@ -1,4 +1,5 @@
 import { readConfig } from '../runtime/config';
+import { startDemo } from './demo';
 import { startStack } from './stack';
 
 // `npm start`: the whole product on this machine; Ctrl-C stops everything it started.
@@ -6,7 +7,9 @@ const config = readConfig(process.env, { demo: true });
 console.log(`spartoo-sync: starting (state in ${config.dataDir})`);
 try {
   const stack = await startStack(config);
+  const demo = config.demo ? await startDemo(stack, config.sandboxPort, console.log) : undefined;
   console.log('');
+  console.log(`  Dashboard    ${stack.apiUrl}/`);
   console.log(`  API          ${stack.apiUrl}   (docs: ${stack.apiUrl}/docs)`);
   console.log(`  Temporal UI  ${stack.temporalUiUrl}`);
   console.log(
@@ -19,6 +22,7 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping ...`);
+    await demo?.sandbox.close();
     await stack.stop();
     console.log('stopped.');
     process.exit(0);

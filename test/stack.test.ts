@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/global-setup';
 import { launch, processRunning } from './support/processes';
+import { waitFor } from './support/wait';
 
 /** `npm start` as a new user runs it: everything up, Ctrl-C stops all of it, a second start keeps the data. */
 describe('npm start (embedded stack)', () => {
@@ -23,7 +24,7 @@ describe('npm start (embedded stack)', () => {
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       SANDBOX_PORT: String(sandboxPort),
-      DEMO: '0',
+      DEMO: '1',
     };
     const api = `http://127.0.0.1:${port}`;
 
@@ -37,6 +38,22 @@ describe('npm start (embedded stack)', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', temporal: 'up', database: 'up' });
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+
+    // The demo: a sandbox connection whose orders show every path, within seconds.
+    const auth = { authorization: `Bearer ${token}` };
+    const demoOrders = await waitFor(
+      async () =>
+        ((await (await fetch(`${api}/orders`, { headers: auth })).json()) as { items: { status: string }[] })
+          .items,
+      (items) => items.length === 5 && items.filter((o) => o.status === 'AWAITING_SHIPMENT').length === 2,
+    );
+    expect(demoOrders.map((o) => o.status).sort()).toEqual([
+      'AWAITING_SHIPMENT',
+      'AWAITING_SHIPMENT',
+      'WAITING_ACCEPTANCE',
+      'WAITING_ACCEPTANCE',
+      'WAITING_ACCEPTANCE',
+    ]);
 
     const created = await fetch(`${api}/connections`, {
       method: 'POST',
@@ -58,6 +75,13 @@ describe('npm start (embedded stack)', () => {
       });
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ name: 'Kept', apiKey: '••••0001' });
+      // A restart seeds nothing twice.
+      const all = (await (
+        await fetch(`${api}/connections`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
+        items: unknown[];
+      };
+      expect(all.items).toHaveLength(2);
     } finally {
       expect(await second.stop('SIGTERM')).toBe(0);
     }
