@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionStateQuery, connectionWorkflowId, orderWorkflowId } from '../workflows/messages';
+import { recordHistory } from './support/histories';
 import { type Sandbox, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
@@ -221,6 +222,7 @@ describe('connection workflow', () => {
     const twice = await api('POST', `/connections/${c.id}/returns/${returnId}/accept`);
     expect(twice.statusCode).toBe(409);
     expect((await stack.store.getProduct('BOOT-40'))!.stock).toBe(stockBefore + 1);
+    await recordHistory(stack.client, `spartoo-return/${c.id}/${returnId}`, 'return-accepted');
   });
 
   it('continues as new without losing its watermark', async () => {
@@ -251,6 +253,10 @@ describe('connection workflow', () => {
     ).not.toBe(firstRun);
     const last = (await sync(created.id)).json();
     expect(last).toEqual({ ordersFound: 1, ordersStarted: 0, returnsFound: 0 });
+    // A finished history replays to its end: delete the connection first.
+    expect((await api('DELETE', `/connections/${created.id}`)).statusCode).toBe(204);
+    await stack.client.workflow.getHandle(connectionWorkflowId(created.id)).result();
+    await recordHistory(stack.client, connectionWorkflowId(created.id), 'connection-after-continue-as-new');
   });
 });
 

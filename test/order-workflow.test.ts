@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../workflows/messages';
+import { recordHistory } from './support/histories';
 import { type Sandbox, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
@@ -158,6 +159,7 @@ describe('order workflow', () => {
     expect((await sandbox.order(orderId)).orders_status_id).toBe(2);
     const retry = await post(`/connections/${c.id}/orders/${orderId}/retry`);
     expect(retry.statusCode).toBe(409);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-manual-accept');
   });
 
   it('is refused by hand: Spartoo gets 41 and nothing is imported', async () => {
@@ -174,6 +176,7 @@ describe('order workflow', () => {
     expect(refused.json().status).toBe('REFUSED');
     expect((await sandbox.order(orderId)).orders_status_id).toBe(41);
     expect(await stack.store.findOrder(c.id, orderId)).toBeUndefined();
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-refused');
   });
 
   it('follows an acceptance made on Spartoo while waiting', async () => {
@@ -209,6 +212,7 @@ describe('order workflow', () => {
     await untilStatus(auto.id, after, 'CANCELLED');
     expect((await stack.store.getOrder(imported.storeOrderId))!.status).toBe('CANCELLED');
     expect((await stack.store.getProduct('SKU-43'))!.stock).toBe(stock);
+    await recordHistory(stack.client, orderWorkflowId(auto.id, after), 'order-cancelled-on-spartoo');
   });
 
   it('cancelled by the merchant in the store: restocked and 41 sent to Spartoo', async () => {
@@ -245,6 +249,7 @@ describe('order workflow', () => {
     const imported = await untilStatus(c.id, orderId, 'AWAITING_SHIPMENT');
     expect(imported.lastError).toBeNull();
     expect((await stack.store.getProduct('SKU-NEW-1'))!.stock).toBe(4);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-import-failed-retried');
   });
 
   it('sends the default service for an unmapped carrier', async () => {
@@ -287,6 +292,7 @@ describe('order workflow', () => {
     expect(retried.statusCode).toBe(200);
     await untilStatus(c.id, orderId, 'SHIPPED');
     expect(await sandbox.order(orderId)).toMatchObject({ orders_status_id: 3, tracking_number: 'TRACK-900' });
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-shipment-failed-retried');
   });
 
   it('starting the same order twice runs one workflow and imports once', async () => {

@@ -24,8 +24,9 @@ import { OrderStatusKey } from './search-attributes';
 
 // Transient failures (network, 5xx, non-XML, -429) retry for as long as it takes, backing off to a
 // minute; permanent ones are non-retryable failures the workflow turns into a *_FAILED status.
+// 20 s: above the Spartoo client's 15 s timeout, short enough that a crashed worker's task is retried soon.
 const act = proxyActivities<Activities>({
-  startToCloseTimeout: '60s',
+  startToCloseTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
 });
 const bookkeeping = proxyLocalActivities<Activities>({

@@ -15,8 +15,9 @@ import {
   spartooReturnStatusSeenSignal,
 } from './messages';
 
+// 20 s: above the Spartoo client's 15 s timeout, short enough that a crashed worker's task is retried soon.
 const act = proxyActivities<Activities>({
-  startToCloseTimeout: '60s',
+  startToCloseTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
 });
 const bookkeeping = proxyLocalActivities<Activities>({

@@ -43,8 +43,13 @@ function context(params, query) {
     },
     /** Calls `work` every `ms` while the view is shown and the tab visible, never overlapping. */
     every(ms, work) {
+      let timer;
+      const schedule = () => {
+        timer = setTimeout(tick, ms);
+        timers.add(timer);
+      };
       const tick = async () => {
-        timers.clear();
+        timers.delete(timer);
         if (!alive()) return;
         if (!document.hidden) {
           try {
@@ -54,17 +59,15 @@ function context(params, query) {
             if (error instanceof ApiError && error.status === 0) showOffline(true);
           }
         }
-        if (alive()) timers.add(setTimeout(tick, ms));
+        if (alive()) schedule();
       };
-      timers.add(setTimeout(tick, ms));
+      schedule();
     },
   };
 }
 
 function showOffline(offline) {
-  const banner = $('#offline');
-  if (banner.hidden === !offline) return;
-  banner.hidden = !offline;
+  $('#offline').hidden = !offline;
 }
 
 function parseHash() {
@@ -76,7 +79,7 @@ function parseHash() {
 function markNav(path) {
   for (const link of document.querySelectorAll('#nav a')) {
     const target = link.getAttribute('href').slice(1);
-    const current = path === target || (target !== '/orders' && path.startsWith(`${target}/`));
+    const current = path === target || path.startsWith(`${target}/`);
     if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -109,7 +112,8 @@ async function route() {
   try {
     await match[1](ctx);
   } catch (error) {
-    if (!ctx.alive()) return;
+    // A refused token is not an error page: sign-in is on its way.
+    if (!ctx.alive() || error.status === 401) return;
     ctx.title('Error');
     render(
       main,
@@ -213,5 +217,15 @@ whenUnauthorized(() => {
 });
 
 $('#sign-out').addEventListener('click', signOut);
+// The Attention count in the menu follows the orders: after a decision, and every 10 s.
+window.addEventListener('orders-changed', () => refreshAttentionBadge());
+setInterval(() => {
+  if (session.token && !document.hidden) refreshAttentionBadge();
+}, 10_000);
+// The skip link must not change the hash (that is the route).
+$('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener('hashchange', route);
 route();

@@ -12,7 +12,7 @@ class SafeHtml {
 const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for an element or a quoted attribute. */
-export const escape = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
+export const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
 
 /** Marks markup as already safe (only for markup built by `html`). */
 export const raw = (text) => new SafeHtml(String(text));
@@ -21,7 +21,7 @@ function part(value) {
   if (value instanceof SafeHtml) return value.text;
   if (Array.isArray(value)) return value.map(part).join('');
   if (value === null || value === undefined || value === false) return '';
-  return escape(value);
+  return escapeHtml(value);
 }
 
 /** Tagged template: every interpolated value is escaped unless it is itself `html` (or an array of). */

@@ -216,7 +216,7 @@ function control(field, schema, value, editing) {
 /** The settings form; `connection` (edit) or the schema's defaults (create) fill it. */
 function settingsForm(schema, connection) {
   const editing = Boolean(connection);
-  const valueOf = (field) => (editing ? connection[field.name] : schema.properties[field.name]?.default);
+  const initial = (field) => (editing ? connection[field.name] : schema.properties[field.name]?.default);
   const groups = [...new Set(FIELDS.map((f) => f.group))];
   return html`<form id="settings-form" class="settings" novalidate>
     <div id="form-notice" role="alert" hidden></div>
@@ -233,7 +233,7 @@ function settingsForm(schema, connection) {
                   ? html`<span class="label" id="${fieldId(field.name)}-label">${field.label}</span>`
                   : html`<label for="${fieldId(field.name)}">${field.label}</label>`
               }
-              ${control(field, schema, valueOf(field), editing)}
+              ${control(field, schema, initial(field), editing)}
               ${field.hint ? html`<p class="hint" id="${fieldId(field.name)}-hint">${field.hint}</p>` : ''}
               <p class="field-error" id="${fieldId(field.name)}-error" hidden></p>
             </div>`,
@@ -316,7 +316,7 @@ function showErrors(form, error) {
   let first = null;
   for (const { field, message } of error.errors) {
     const name = String(field).split('.')[0];
-    const container = form.querySelector(`[data-field="${name}"]`);
+    const container = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
     if (!container) {
       unplaced.push(`${field} ${message}`);
       continue;
@@ -361,7 +361,7 @@ function cycleText(cycle, empty) {
   if (!cycle) return html`<span class="muted">${empty}</span>`;
   const counts = Object.entries(cycle)
     .filter(([key, value]) => !['at', 'ok', 'error'].includes(key) && typeof value === 'number')
-    .map(([key, value]) => `${value} ${humanize(key)}`)
+    .map(([key, value]) => `${value} ${humanize(key).replace(/^(\w+)s\b/, value === 1 ? '$1' : '$1s')}`)
     .join(', ');
   return html`${timeTag(cycle.at)} —
     ${cycle.ok ? html`<span class="ok">OK</span>` : html`<span class="danger">Failed</span>`}${counts ? `: ${counts}` : ''}
@@ -493,11 +493,20 @@ export async function connectionPage(ctx) {
     busy(event.currentTarget, 'Pushing stock…', async () => {
       try {
         const r = await post(`${path}/stock-sync`);
-        const errors = Array.isArray(r.errors) ? r.errors.length : Number(r.errors ?? 0);
+        const errors = Array.isArray(r.errors) ? r.errors : [];
+        const shown = errors
+          .slice(0, 5)
+          .map((e) => `${e.referencePartenaire}/${e.sizeReference}: ${e.message} (${e.code})`);
         say(
           result,
-          errors ? 'warn' : 'ok',
-          `Stock pushed: ${r.sizesSent} size${r.sizesSent === 1 ? '' : 's'} sent, ${errors} error${errors === 1 ? '' : 's'}.`,
+          errors.length ? 'warn' : 'ok',
+          [
+            `Stock pushed: ${r.sizesSent} size${r.sizesSent === 1 ? '' : 's'} sent, ${errors.length} error${errors.length === 1 ? '' : 's'}${errors.length ? ':' : '.'}`,
+            ...shown,
+            errors.length > 5 ? `and ${errors.length - 5} more.` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
         );
         await refresh();
       } catch (error) {

@@ -1,19 +1,6 @@
 /** One order: General, Address, Items, Shipments, RMA and Communications log; the merchant's decisions. */
 import { ApiError, connectionsById, get, post, withQuery } from '../api.js';
-import {
-  $,
-  badge,
-  busy,
-  formatMoney,
-  html,
-  humanize,
-  render,
-  STATUSES,
-  safeUrl,
-  say,
-  tabs,
-  timeTag,
-} from '../dom.js';
+import { $, badge, busy, formatMoney, html, humanize, render, safeUrl, say, tabs, timeTag } from '../dom.js';
 
 const SPARTOO_STATUSES = {
   11: 'Order verified, waiting for acceptance',
@@ -54,6 +41,10 @@ const REASON_FIELDS = {
   priceAttribute: 'Price attribute',
   cause: 'Cause',
 };
+const PRICE_ATTRIBUTES = {
+  PRICE_FINAL_INCL_TAX: 'final price incl. tax',
+  PRICE_ORIGINAL_INCL_TAX: 'original price incl. tax',
+};
 const MONEY_FIELDS = new Set(['linePrice', 'storePrice', 'minimumPrice']);
 
 function reasonNumbers(reason) {
@@ -62,7 +53,7 @@ function reasonNumbers(reason) {
   return html`<dl class="compact">
     ${entries.map(
       ([key, value]) => html`<dt>${REASON_FIELDS[key] ?? humanize(key)}</dt>
-        <dd>${MONEY_FIELDS.has(key) ? formatMoney(value) : Array.isArray(value) ? value.join(', ') : String(value)}</dd>`,
+        <dd>${MONEY_FIELDS.has(key) ? formatMoney(value) : Array.isArray(value) ? value.join(', ') : (PRICE_ATTRIBUTES[value] ?? String(value))}</dd>`,
     )}
   </dl>`;
 }
@@ -174,29 +165,41 @@ function shipments(order) {
   </table></div>`;
 }
 
-const RETURN_CLOSED = /ACCEPT|REFUS|PAID|REFUND|CLOSED|^[3-7]$/i;
+const RETURN_STATUSES = {
+  WAITING_RECEPTION: { label: 'Waiting to be received', tone: 'warn' },
+  REFUSED: { label: 'Refused', tone: 'muted' },
+  ACCEPTED: { label: 'Received, accepted', tone: 'ok' },
+  PAID: { label: 'Paid', tone: 'ok' },
+  REFUNDED: { label: 'Refunded', tone: 'ok' },
+};
+/** What the merchant may still decide: refuse only while waiting (Spartoo 3 from 2), accept from 2 or 3. */
+const RETURN_DECISIONS = { WAITING_RECEPTION: ['accept', 'refuse'], REFUSED: ['accept'] };
+
+const returnProduct = (p) =>
+  [p.productsName, p.productsReference, p.productsSize, p.productsColor].filter(Boolean).join(' · ');
 
 function returnsPanel(returns) {
   if (returns === null) return html`<p class="muted">Loading returns…</p>`;
   if (returns instanceof Error)
     return html`<p class="notice notice-danger">Returns could not be read: ${returns.message}</p>`;
   if (!returns.length) return html`<p class="muted">No return for this order.</p>`;
-  const product = (p) =>
-    p && typeof p === 'object'
-      ? [p.name ?? p.products_name, p.reference ?? p.products_reference, p.size ?? p.products_size]
-          .filter(Boolean)
-          .join(' · ')
-      : p;
   return html`<div class="table-wrap"><table class="grid" id="returns">
-    <thead><tr><th scope="col">Return</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Product</th><th scope="col">Decision</th></tr></thead>
+    <thead><tr><th scope="col">Return</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Product</th>
+      <th scope="col">Restocked</th><th scope="col">Decision</th></tr></thead>
     <tbody>${returns.map(
       (r) => html`<tr>
-        <td>${r.returnId}</td><td>${String(r.status)}</td><td>${r.reason}</td><td>${product(r.product)}</td>
+        <td><a class="external" href="${safeUrl(r.temporalUiUrl)}" target="_blank" rel="noopener">${r.returnId}</a></td>
+        <td>${badge(r.status, RETURN_STATUSES)}${r.lastError ? html`<br><span class="danger">${r.lastError}</span>` : ''}</td>
+        <td>${r.reason}</td><td>${returnProduct(r.product ?? {})}</td><td>${r.restocked ? 'Yes' : 'No'}</td>
         <td>${
-          RETURN_CLOSED.test(String(r.status))
-            ? '—'
-            : html`<button type="button" class="button button-small" data-return="${r.returnId}" data-decision="accept">Accept return</button>
-              <button type="button" class="button button-small" data-return="${r.returnId}" data-decision="refuse">Refuse return</button>`
+          (RETURN_DECISIONS[r.status] ?? []).length
+            ? RETURN_DECISIONS[r.status].map(
+                (
+                  d,
+                ) => html`<button type="button" class="button button-small" data-return="${r.returnId}" data-decision="${d}">
+                  ${d === 'accept' ? 'Accept return' : 'Refuse return'}</button> `,
+              )
+            : '—'
         }</td>
       </tr>`,
     )}</tbody>
@@ -235,9 +238,9 @@ function actions(order) {
 }
 
 const DONE = {
-  accept: (o) => `Accepted on Spartoo. Status: ${STATUSES[o.status]?.label ?? o.status}.`,
-  refuse: (o) => `Refused on Spartoo. Status: ${STATUSES[o.status]?.label ?? o.status}.`,
-  retry: (o) => `Retry started. Status: ${STATUSES[o.status]?.label ?? o.status}.`,
+  accept: 'Accepted on Spartoo; the order is being imported into the store.',
+  refuse: 'Refused on Spartoo.',
+  retry: 'Retry started.',
 };
 
 export async function orderPage(ctx) {
@@ -258,7 +261,7 @@ export async function orderPage(ctx) {
     </div>
     <p class="muted" id="order-summary"></p>
     <section class="card" aria-label="Decision and actions">
-      <div id="order-actions"></div>
+      <div id="order-actions" class="order-actions"></div>
       <p id="action-result" role="status" tabindex="-1" hidden></p>
     </section>
     <div class="tabs" id="order-tabs">
@@ -277,7 +280,7 @@ export async function orderPage(ctx) {
 
   const loadReturns = async () => {
     try {
-      const { items } = await get(withQuery('/returns', { connectionId }));
+      const { items } = await get(withQuery('/returns', { connectionId, limit: 500 }));
       state.returns = items.filter((r) => String(r.orderId) === String(orderId));
     } catch (error) {
       state.returns = error;
@@ -330,7 +333,8 @@ export async function orderPage(ctx) {
       async () => {
         try {
           const order = await post(`${path}/${decision}`);
-          say(result, 'ok', DONE[decision](order));
+          say(result, 'ok', DONE[decision]);
+          window.dispatchEvent(new Event('orders-changed'));
           if (ctx.alive()) draw(order);
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;

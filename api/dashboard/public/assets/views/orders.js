@@ -11,18 +11,18 @@ const orderLink = (o) => `#/orders/${encodeURIComponent(o.connectionId)}/${encod
 function orderRow(order, connections, extra) {
   return html`<tr>
     <th scope="row"><a href="${orderLink(order)}">${order.orderId}</a></th>
-    <td>${timeTag(order.purchasedAt)}</td>
-    <td>${order.customerName}</td>
-    <td class="num">${formatMoney(order.total)}</td>
-    <td>${badge(order.status)}</td>
-    ${connections.size > 1 ? html`<td>${connections.get(order.connectionId)?.name ?? order.connectionId}</td>` : ''}
-    ${extra ? html`<td>${extra(order)}</td>` : ''}
+    <td data-label="Date">${timeTag(order.purchasedAt)}</td>
+    <td data-label="Customer">${order.customerName}</td>
+    <td data-label="Total" class="num">${formatMoney(order.total)}</td>
+    <td data-label="Status">${badge(order.status)}</td>
+    ${connections.size > 1 ? html`<td data-label="Connection">${connections.get(order.connectionId)?.name ?? order.connectionId}</td>` : ''}
+    ${extra ? html`<td data-label="Next step">${extra(order)}</td>` : ''}
   </tr>`;
 }
 
 function ordersTable(id, connections, extraHeading) {
   return html`<div class="table-wrap">
-    <table class="grid" id="${id}">
+    <table class="grid stack" id="${id}">
       <thead><tr>
         <th scope="col">Order</th><th scope="col">Date</th><th scope="col">Customer</th>
         <th scope="col" class="num">Total</th><th scope="col">Status</th>

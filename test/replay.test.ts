@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { historiesDir } from './support/histories';
+
+/**
+ * Determinism guard: histories recorded from real runs of every workflow path (RECORD_HISTORIES=1 npm
+ * test) must replay against the current workflow code. A change that breaks one needs patching.
+ */
+describe('replay of recorded workflow histories', () => {
+  const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+
+  it('has fixtures for the order, connection and return workflows', () => {
+    const names = files.join(' ');
+    expect(names).toMatch(/order-/);
+    expect(names).toMatch(/connection-/);
+    expect(names).toMatch(/return-/);
+  });
+
+  it.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8')));
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: { code: inject('workflowBundleCode') } }, history, file),
+    ).resolves.toBeUndefined();
+  });
+});
