@@ -11,7 +11,7 @@ export function databaseKinds(): DatabaseKind[] {
 }
 
 /** A fresh, migrated database: PGlite in memory, or a new database on the PostgreSQL server. */
-export async function openTestDatabase(kind: DatabaseKind): Promise<DatabaseHandle> {
+export async function openTestDatabase(kind: DatabaseKind): Promise<DatabaseHandle & { url?: string }> {
   if (kind === 'pglite') return openDatabase();
   const adminUrl = inject('postgresUrl');
   const name = `spartoo_test_${randomBytes(6).toString('hex')}`;
@@ -24,6 +24,7 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<DatabaseHand
   const handle = await openDatabase({ url: url.toString(), maxConnections: 5 });
   return {
     ...handle,
+    url: url.toString(),
     async close() {
       await handle.close();
       const cleanup = new pg.Client({ connectionString: adminUrl });

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
@@ -29,6 +31,26 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * PostgreSQL for the tests that need a real server: TEST_DATABASE_URL, else this machine's own
+ * cluster started by scripts/ci-postgres.sh (as root, when installed), else none (those tests say so).
+ */
+function localPostgres(): string {
+  if (process.getuid?.() !== 0) return '';
+  try {
+    return execFileSync(
+      'bash',
+      [fileURLToPath(new URL('../../scripts/ci-postgres.sh', import.meta.url)), '--no-install'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
  * One real Temporal dev server for the whole run (on free ports, state in a temp folder), and the
  * workflow bundle built once; each test file runs its own worker on its own task queue.
  */
@@ -47,7 +69,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', server.address);
   project.provide('temporalUiUrl', server.uiUrl);
   project.provide('workflowBundleCode', bundle.code);
-  project.provide('postgresUrl', process.env.TEST_DATABASE_URL ?? '');
+  project.provide('postgresUrl', process.env.TEST_DATABASE_URL || localPostgres());
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

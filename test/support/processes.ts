@@ -12,9 +12,11 @@ export interface Launched {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs a project script the way a user would (`tsx <script>`), capturing its output. */
+/** Runs a project script as `npm run …` would (TypeScript through tsx), capturing its output. */
 export function launch(script: string, env: Record<string, string>): Launched {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules/tsx/dist/cli.mjs'), script], {
+  // `node --import tsx` runs the script in this one process (the tsx CLI would fork a child that a
+  // SIGKILL of the parent leaves running).
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,7 +19,7 @@ let runtimeInstalled = false;
 export interface TestStack {
   app: FastifyInstance;
   client: Client;
-  database: DatabaseHandle;
+  database: DatabaseHandle & { url?: string };
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
@@ -38,7 +38,9 @@ export interface TestStack {
  * The product as `npm start` wires it, on the run's real Temporal dev server: database, worker on a
  * task queue of its own, API (used through app.inject).
  */
-export async function startTestStack(options: { database?: DatabaseKind } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { database?: DatabaseKind /** false: another process runs the worker */; worker?: boolean } = {},
+): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -56,6 +58,7 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
   const client = new Client({ connection, namespace: 'default' });
   const workflowBundle = { code: inject('workflowBundleCode') };
   const startWorker = async () => {
+    if (options.worker === false) return undefined;
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: 'default',
@@ -94,18 +97,19 @@ export async function startTestStack(options: { database?: DatabaseKind } = {}):
     apiToken,
     taskQueue,
     get worker() {
+      if (!current) throw new Error('this stack runs no worker');
       return current.worker;
     },
     auth: { authorization: `Bearer ${apiToken}` },
     async restartWorker() {
-      current.worker.shutdown();
-      await current.running;
+      current?.worker.shutdown();
+      await current?.running;
       current = await startWorker();
     },
     async close() {
       await app.close();
-      current.worker.shutdown();
-      await current.running;
+      current?.worker.shutdown();
+      await current?.running;
       await nativeConnection.close();
       await connection.close();
       await database.close();
