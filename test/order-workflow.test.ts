@@ -166,7 +166,11 @@ describe('order workflow', () => {
     const c = await connection();
     const orderId = await newOrder(c.partenaire);
     await stack.workflows.startOrder(c.id, orderId);
-    const waiting = await untilStatus(c.id, orderId, 'WAITING_ACCEPTANCE');
+    // A poll may show the order before the workflow has decided: wait for the decision.
+    const waiting = await waitFor(
+      () => details(c.id, orderId),
+      (d) => d.status === 'WAITING_ACCEPTANCE' && d.decision !== null,
+    );
     expect(waiting.decision).toMatchObject({
       auto: false,
       reasons: [expect.objectContaining({ code: 'MANUAL_ACCEPTANCE' })],
