@@ -16,6 +16,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   demo: boolean;
+  /** How long one Spartoo call may take before it counts as a (retryable) timeout. */
+  spartooTimeoutMs: number;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -25,6 +27,15 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new Error(`${name} must be a port number (0-65535), got "${raw}"`);
   }
+  return value;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
 }
 
@@ -42,6 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     taskQueue: env.TASK_QUEUE || 'spartoo-sync',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || './.data'),
+    spartooTimeoutMs: positiveInt(env, 'SPARTOO_TIMEOUT_MS', 15_000),
     demo: env.DEMO === undefined || env.DEMO === '' ? (defaults.demo ?? false) : env.DEMO !== '0',
   };
 }

@@ -71,6 +71,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
         db: services.database.db,
         connections: services.connections,
         temporal: { client, taskQueue: config.taskQueue },
+        spartooTimeoutMs: config.spartooTimeoutMs,
       },
     });
     const running = worker.run();

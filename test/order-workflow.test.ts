@@ -356,6 +356,14 @@ describe('order workflow', () => {
       })
     ).json();
     expect(none.items).toEqual([]);
+    const counts = (
+      await stack.app.inject({
+        method: 'GET',
+        url: `/orders/counts?connectionId=${c.id}`,
+        headers: stack.auth,
+      })
+    ).json().counts;
+    expect(counts).toMatchObject({ WAITING_ACCEPTANCE: 3, SHIPPED: 0, IMPORT_FAILED: 0 });
     const bad = await stack.app.inject({ method: 'GET', url: '/orders?status=LOST', headers: stack.auth });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('querystring.status');

@@ -24,6 +24,7 @@ try {
       db: services.database.db,
       connections: services.connections,
       temporal: { client, taskQueue: config.taskQueue },
+      spartooTimeoutMs: config.spartooTimeoutMs,
     },
   });
   console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);

@@ -205,6 +205,27 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
   );
 
   app.get(
+    '/orders/counts',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'How many orders in each status (for the Attention view)',
+        querystring: z.object({ connectionId: z.string().optional() }),
+        response: { 200: z.object({ counts: z.record(z.enum(ORDER_STATUSES), z.number()) }), ...errors },
+      },
+    },
+    async (request) => {
+      const found = await deps.orders.countByStatus(request.query.connectionId);
+      return {
+        counts: Object.fromEntries(ORDER_STATUSES.map((s) => [s, found[s] ?? 0])) as Record<
+          (typeof ORDER_STATUSES)[number],
+          number
+        >,
+      };
+    },
+  );
+
+  app.get(
     '/connections/:id/orders/:orderId',
     { schema: { tags: ['orders'], params: orderParams, response: { 200: orderDetailSchema, ...errors } } },
     async (request) => details(request.params.id, request.params.orderId),

@@ -101,19 +101,20 @@ export const ATTENTION_STATUSES = ['WAITING_ACCEPTANCE', 'IMPORT_FAILED', 'SHIPM
 const COUNT_LIMIT = 100;
 
 /**
- * How many orders of each attention status, by reading one page of each (the API has no count):
- * `{ status: { count, more } }`, `more` when there are over COUNT_LIMIT.
+ * How many orders of each attention status (exact, from /orders/counts) and the first page of each:
+ * `{ status: { count, more, items } }`, `more` when the page holds fewer than the count.
  */
 export async function attentionCounts(connectionId) {
-  const pages = await Promise.all(
-    ATTENTION_STATUSES.map((status) =>
+  const [{ counts }, ...pages] = await Promise.all([
+    get(withQuery('/orders/counts', { connectionId })),
+    ...ATTENTION_STATUSES.map((status) =>
       get(withQuery('/orders', { status, connectionId, limit: COUNT_LIMIT })),
     ),
-  );
+  ]);
   return Object.fromEntries(
     ATTENTION_STATUSES.map((status, i) => [
       status,
-      { count: pages[i].items.length, more: Boolean(pages[i].nextCursor), items: pages[i].items },
+      { count: counts[status] ?? 0, more: false, items: pages[i].items },
     ]),
   );
 }
