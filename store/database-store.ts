@@ -31,17 +31,8 @@ function keyColumn(attribute: string) {
   return sql`trim(${storeProducts.attributes} ->> ${name})`;
 }
 
-export interface ProductInput {
-  id: string;
-  sku?: string | null;
-  ean?: string | null;
-  reference?: string | null;
-  name?: string | null;
-  stock: number;
-  priceFinalInclTaxCents?: number | null;
-  priceOriginalInclTaxCents?: number | null;
-  attributes?: Record<string, string>;
-}
+/** A product as the store keeps it: the same shape it is read back in. */
+export type ProductInput = StoreProduct;
 
 /** The built-in store: products and orders in the product's own database. */
 export function createDatabaseStore(db: Database) {

@@ -148,7 +148,8 @@ describe('connection workflow', () => {
       { active: false, pollIntervalSeconds: 10, stockSyncIntervalSeconds: 10 },
       partenaire,
     );
-    expect((await sync(c.id)).statusCode).toBe(409);
+    const disabledSync = await sync(c.id);
+    expect(disabledSync.statusCode).toBe(409);
     expect((await api('POST', `/connections/${c.id}/stock-sync`)).statusCode).toBe(409);
     expect(await sandbox.calls(partenaire)).toEqual([]);
 

@@ -169,7 +169,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         }
       } else {
         lastPoll = {
-          error: settings.active ? 'The connection is set to Stock only' : 'The connection is disabled',
+          refused: settings.active
+            ? 'The connection is set to Stock only: it does not pull orders'
+            : 'The connection is disabled',
         };
       }
       pollsDone = serving;

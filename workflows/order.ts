@@ -1,14 +1,6 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderStatus } from '../db/orders';
+import { act, bookkeeping, permanentFailure } from './activity-proxies';
 import {
   acceptOrderUpdate,
   type OrderState,
@@ -22,18 +14,6 @@ import {
 } from './messages';
 import { OrderStatusKey } from './search-attributes';
 
-// Transient failures (network, 5xx, non-XML, -429) retry for as long as it takes, backing off to a
-// minute; permanent ones are non-retryable failures the workflow turns into a *_FAILED status.
-// 20 s: above the Spartoo client's 15 s timeout, short enough that a crashed worker's task is retried soon.
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '20s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
-});
-const bookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '500ms', maximumInterval: '10s' },
-});
-
 export interface OrderWorkflowInput {
   connectionId: string;
   orderId: string;
@@ -43,14 +23,6 @@ const SPARTOO_WAITING = 11;
 const SPARTOO_ACCEPTED = 2;
 const SPARTOO_SHIPPED = 3;
 const SPARTOO_CANCELLED = 41;
-
-/** A refusal that retrying the same step cannot fix: its message for the merchant, else undefined. */
-function permanentFailure(err: unknown): string | undefined {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
-    return err.cause.message;
-  }
-  return undefined;
-}
 
 /**
  * One Spartoo order (`spartoo-order/<connectionId>/<orderId>`): fetch → decide → accept or wait for

@@ -1,12 +1,5 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { condition, setHandler } from '@temporalio/workflow';
+import { act, bookkeeping, permanentFailure } from './activity-proxies';
 import {
   acceptReturnUpdate,
   type ReturnState,
@@ -14,16 +7,6 @@ import {
   returnStateQuery,
   spartooReturnStatusSeenSignal,
 } from './messages';
-
-// 20 s: above the Spartoo client's 15 s timeout, short enough that a crashed worker's task is retried soon.
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '20s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
-});
-const bookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '500ms', maximumInterval: '10s' },
-});
 
 const WAITING = 2;
 const REFUSED = 3;
@@ -113,11 +96,9 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
       if (result.spartooStatus === ACCEPTED && decision !== 'accept') await act.restockReturn(ref);
       await record(result.spartooStatus);
     } catch (err) {
-      if (
-        !(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
-      )
-        throw err;
-      await record(state.spartooStatus, err.cause.message);
+      const reason = permanentFailure(err);
+      if (reason === undefined) throw err;
+      await record(state.spartooStatus, reason);
     }
     decision = undefined;
   }
