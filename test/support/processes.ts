@@ -9,6 +9,8 @@ export interface Launched {
   child: ChildProcess;
   output(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code when the process ends by itself. */
+  exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -31,6 +33,7 @@ export function launch(script: string, env: Record<string, string>): Launched {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
+    exited,
     output: () => output,
     async waitForOutput(pattern, timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs;
