@@ -30,21 +30,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const script = (name: string) => fileURLToPath(new URL(`../../scripts/${name}`, import.meta.url));
+
+/**
+ * What the tests need from Debian on a machine that lacks it (Chromium, PostgreSQL), so that
+ * `npm test` alone passes on a fresh machine, as `.ci/run` does; only as root, only what is missing.
+ */
+function installTestTools(): void {
+  if (process.getuid?.() !== 0 || process.env.SPARTOO_TEST_NO_INSTALL === '1') return;
+  try {
+    execFileSync('bash', [script('install-test-tools.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    console.warn('Could not install the test tools: the tests that need them will say so.');
+  }
+}
+
 /**
  * PostgreSQL for the tests that need a real server: TEST_DATABASE_URL, else this machine's own
- * cluster started by scripts/ci-postgres.sh (as root, when installed), else none (those tests say so).
+ * cluster started by scripts/ci-postgres.sh (as root), else none (those tests say so).
  */
 function localPostgres(): string {
   if (process.getuid?.() !== 0) return '';
   try {
-    return execFileSync(
-      'bash',
-      [fileURLToPath(new URL('../../scripts/ci-postgres.sh', import.meta.url)), '--no-install'],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-    ).trim();
+    return execFileSync('bash', [script('ci-postgres.sh'), '--no-install'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return '';
   }
@@ -56,6 +67,7 @@ function localPostgres(): string {
  */
 export default async function setup(project: TestProject) {
   const cli = await ensureTemporalCli((m) => console.log(m));
+  installTestTools();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-sync-test-'));
   const [port, uiPort] = [await freePort(), await freePort()];
   const server = await startTemporalDevServer({
