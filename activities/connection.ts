@@ -106,13 +106,15 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
       if (before === order.ordersStatusId) return;
       // An order already finished when first seen is none of this connection's business.
       if (before === undefined && !OPEN_ON_SPARTOO.has(order.ordersStatusId)) return;
+      // The workflow first, the read model after: a poll interrupted in between leaves an order the
+      // next poll still sees as new or changed, never one recorded without its workflow.
+      await startOrSignalOrder(connectionId, order.ordersId, order.ordersStatusId);
       await orders.saveSpartooOrder(connectionId, order, statusFromSpartoo(order.ordersStatusId));
       await orders.log(connectionId, order.ordersId, {
         direction: 'FROM_SPARTOO',
         action: before === undefined ? 'poll: new order' : `poll: status ${before} → ${order.ordersStatusId}`,
         result: String(order.ordersStatusId),
       });
-      await startOrSignalOrder(connectionId, order.ordersId, order.ordersStatusId);
       if (before === undefined) started++;
     });
     return started;

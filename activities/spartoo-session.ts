@@ -13,14 +13,14 @@ export async function openSpartooSession(
   connectionId: string,
   timeoutMs?: number,
 ): Promise<{ settings: ConnectionSettings; spartoo: SpartooClient }> {
-  const record = await connections.get(connectionId);
-  const apiKey = record && (await connections.apiKey(connectionId));
-  if (!record || !apiKey) {
+  const found = await connections.getWithApiKey(connectionId);
+  if (!found?.apiKey) {
     throw ApplicationFailure.nonRetryable(
       `Connection ${connectionId} no longer exists`,
       PERMANENT.connectionGone,
     );
   }
+  const { record, apiKey } = found;
   return {
     settings: record.settings,
     spartoo: createSpartooClient({ baseUrl: record.settings.baseUrl, apiKey, timeoutMs }),

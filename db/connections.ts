@@ -95,6 +95,12 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
       return deleted.length > 0;
     },
 
+    /** A connection and its clear Spartoo key in one query: what every activity calling Spartoo needs. */
+    async getWithApiKey(id: string): Promise<{ record: ConnectionRecord; apiKey: string } | undefined> {
+      const [row] = await db.select().from(connections).where(eq(connections.id, id));
+      return row && { record: toRecord(row), apiKey: secrets.open(row.apiKeyEncrypted) };
+    },
+
     /** The clear Spartoo key, for the activities that call Spartoo; never for a response or a log. */
     async apiKey(id: string): Promise<string | undefined> {
       const [row] = await db

@@ -1,8 +1,20 @@
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  type NativeConnection,
+  type WorkerOptions as TemporalWorkerOptions,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Concurrency and sticky-cache settings, shared with the benchmark's baseline worker. The SDK's defaults
+ * measured best (BENCHMARKS.md): fewer pollers or activity slots changed nothing, and a sticky cache
+ * smaller than the orders in flight (default: about 600 workflows per GiB of heap) costs replays.
+ */
+export const workerTuning: Partial<TemporalWorkerOptions> = {};
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -21,5 +33,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.dependencies),
+    ...workerTuning,
   });
 }
