@@ -1,4 +1,8 @@
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { ActivityDependencies } from '../activities';
+import type { AppDependencies } from '../api/app';
+import { createWorkflowGateway } from '../api/workflow-gateway';
 import { type DatabaseHandle, openDatabase } from '../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
 import { createOrderRepository, type OrderRepository } from '../db/orders';
@@ -34,5 +38,37 @@ export async function openServices(config: Config, env: NodeJS.ProcessEnv = proc
     apiToken: token.value,
     apiTokenGenerated: token.generated,
     apiTokenFile: token.file,
+  };
+}
+
+/** What the worker's activities get from the services, whichever process runs the worker. */
+export function workerDependencies(services: Services, client: Client, config: Config): ActivityDependencies {
+  return {
+    db: services.database.db,
+    connections: services.connections,
+    temporal: { client, taskQueue: config.taskQueue },
+    spartooTimeoutMs: config.spartooTimeoutMs,
+  };
+}
+
+/** What the API gets from the services, whichever process runs it. */
+export function appDependencies(
+  services: Services,
+  client: Client,
+  config: Config,
+  logLevel: string,
+): AppDependencies {
+  return {
+    database: services.database,
+    connections: services.connections,
+    orders: services.orders,
+    returns: services.returns,
+    store: services.store,
+    workflows: createWorkflowGateway(client, config.taskQueue),
+    apiToken: services.apiToken,
+    temporalUiUrl: config.temporalUiUrl,
+    namespace: config.namespace,
+    // The API token never reaches the logs.
+    logger: { level: process.env.LOG_LEVEL ?? logLevel, redact: ['req.headers.authorization'] },
   };
 }

@@ -1,9 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../api/app';
-import { createWorkflowGateway } from '../api/workflow-gateway';
 import { readConfig } from '../runtime/config';
 import { requireProductionServices } from '../runtime/production';
-import { openServices } from '../runtime/services';
+import { appDependencies, openServices } from '../runtime/services';
 
 // `npm run api`: the HTTP API role alone, against TEMPORAL_ADDRESS and DATABASE_URL (production).
 try {
@@ -12,18 +11,7 @@ try {
   const services = await openServices(config);
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
-  const app = await buildApp({
-    database: services.database,
-    connections: services.connections,
-    orders: services.orders,
-    returns: services.returns,
-    store: services.store,
-    workflows: createWorkflowGateway(client, config.taskQueue),
-    apiToken: services.apiToken,
-    temporalUiUrl: config.temporalUiUrl,
-    namespace: config.namespace,
-    logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
-  });
+  const app = await buildApp(appDependencies(services, client, config, 'info'));
   await app.listen({ port: config.port, host: process.env.HOST || '0.0.0.0' });
   const close = async () => {
     await app.close();

@@ -3,9 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
-import { createWorkflowGateway } from '../api/workflow-gateway';
 import type { Config } from '../runtime/config';
-import { openServices, type Services } from '../runtime/services';
+import { appDependencies, openServices, type Services, workerDependencies } from '../runtime/services';
 import { createWorker } from '../workers/worker';
 import { ensureTemporalCli } from './temporal-cli';
 import { type DevServer, startTemporalDevServer } from './temporal-server';
@@ -67,12 +66,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       connection: nativeConnection,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
-      dependencies: {
-        db: services.database.db,
-        connections: services.connections,
-        temporal: { client, taskQueue: config.taskQueue },
-        spartooTimeoutMs: config.spartooTimeoutMs,
-      },
+      dependencies: workerDependencies(services, client, config),
     });
     const running = worker.run();
     stops.push(async () => {
@@ -80,18 +74,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       await running;
     });
 
-    const app = await buildApp({
-      database: services.database,
-      connections: services.connections,
-      orders: services.orders,
-      returns: services.returns,
-      store: services.store,
-      workflows: createWorkflowGateway(client, config.taskQueue),
-      apiToken: services.apiToken,
-      temporalUiUrl,
-      namespace: config.namespace,
-      logger: { level: process.env.LOG_LEVEL ?? 'warn', redact: ['req.headers.authorization'] },
-    });
+    const app = await buildApp(appDependencies(services, client, { ...config, temporalUiUrl }, 'warn'));
     stops.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const apiUrl = `http://localhost:${config.port}`;

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { readConfig } from '../runtime/config';
 import { requireProductionServices } from '../runtime/production';
-import { openServices } from '../runtime/services';
+import { openServices, workerDependencies } from '../runtime/services';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createWorker } from './worker';
 
@@ -20,12 +20,7 @@ try {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    dependencies: {
-      db: services.database.db,
-      connections: services.connections,
-      temporal: { client, taskQueue: config.taskQueue },
-      spartooTimeoutMs: config.spartooTimeoutMs,
-    },
+    dependencies: workerDependencies(services, client, config),
   });
   console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
   // The Runtime drains the worker on SIGINT / SIGTERM; run() then resolves.

@@ -4,7 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { readConfig } from '../../runtime/config';
 import { requireProductionServices } from '../../runtime/production';
-import { openServices } from '../../runtime/services';
+import { openServices, workerDependencies } from '../../runtime/services';
 import { createWorker, workerTuning } from '../../workers/worker';
 
 // The product's worker as `npm run worker` runs it (workers/main.ts: same services, same activities,
@@ -43,12 +43,7 @@ try {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...(codePath ? { workflowBundle: { codePath } } : {}),
-    dependencies: {
-      db: services.database.db,
-      connections: services.connections,
-      temporal: { client, taskQueue: config.taskQueue },
-      spartooTimeoutMs: config.spartooTimeoutMs,
-    },
+    dependencies: workerDependencies(services, client, config),
   });
   console.log(`worker: ready on ${config.taskQueue}`);
   await worker.run();
