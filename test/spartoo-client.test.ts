@@ -5,6 +5,7 @@ import { createSpartooClient, type SpartooClient } from '../spartoo/client';
 import { isRetryable, SpartooError, SpartooTransportError } from '../spartoo/errors';
 import { createSandbox } from '../spartoo/sandbox/app';
 import type { SpartooOrder } from '../spartoo/types';
+import { callSandboxAdmin } from './support/sandbox';
 
 const KEY = 'sk-SECRET-merchant-code-7f3a9c';
 
@@ -26,18 +27,7 @@ beforeEach(async () => {
   client = createSpartooClient({ baseUrl, apiKey: KEY });
 });
 
-async function admin(method: string, path: string, body?: unknown) {
-  const response = await fetch(new URL(path, baseUrl), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: JSON of the admin routes
-  const json: any = text ? JSON.parse(text) : undefined;
-  return { status: response.status, json };
-}
+const admin = (method: string, path: string, body?: unknown) => callSandboxAdmin(baseUrl, method, path, body);
 
 async function newOrder(order: Record<string, unknown> = {}, partenaire = KEY): Promise<string> {
   const created = await admin('POST', '/_sandbox/orders', { partenaire, order });

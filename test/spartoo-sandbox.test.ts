@@ -6,6 +6,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox } from '../spartoo/sandbox/app';
+import { callSandboxAdmin } from './support/sandbox';
 
 const KEY = 'MERCHANT-KEY-0001';
 const OTHER_KEY = 'MERCHANT-KEY-0002';
@@ -64,18 +65,7 @@ async function ws(script: string, fields: Record<string, string | number>, parte
   return read(await fetch(`${base}/mp/${script}`, { method: 'POST', body: form }));
 }
 
-async function admin(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: JSON of the admin routes
-  const json: any = text ? JSON.parse(text) : undefined;
-  return { status: response.status, json };
-}
+const admin = (method: string, path: string, body?: unknown) => callSandboxAdmin(base, method, path, body);
 
 async function newOrder(order: Record<string, unknown> = {}, partenaire = KEY): Promise<string> {
   const created = await admin('POST', '/_sandbox/orders', { partenaire, order });

@@ -11,18 +11,28 @@ export interface SandboxOrderLine {
   products_final_price?: string;
 }
 
+/** Calls one admin route of the sandbox at `address` (its root URL): status and JSON body, whatever they are. */
+export async function callSandboxAdmin(address: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(new URL(path, address), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: JSON of the admin routes
+  const json: any = text ? JSON.parse(text) : undefined;
+  return { status: response.status, json };
+}
+
 /** The Spartoo sandbox on a free port, played through its admin routes as a test plays Spartoo. */
 export async function startSandbox() {
   const app: FastifyInstance = createSandbox();
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const admin = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${address}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    const { status, json } = await callSandboxAdmin(address, method, path, body);
+    if (status >= 300) throw new Error(`sandbox ${method} ${path}: ${status} ${JSON.stringify(json)}`);
+    return json as T;
   };
   return {
     app,
