@@ -77,7 +77,7 @@ function expectNoKey(err: unknown) {
 }
 
 describe('orders', () => {
-  it('exports orders since a date (UTC, Spartoo’s format) and with a status, as parsed shapes', async () => {
+  it('exports orders since a date (Paris time, Spartoo’s format) and with a status, as parsed shapes', async () => {
     await newOrder({ date_purchased: '2024-03-01 09:00:00' });
     const b = await newOrder({
       date_purchased: '2024-03-02 10:00:00',
@@ -96,14 +96,15 @@ describe('orders', () => {
     const c = await newOrder({ date_purchased: '2024-03-03 10:00:00' });
     await admin('POST', `/_sandbox/orders/${c}/status`, { statut: 2 });
 
-    const since = await client.exportOrders({ since: new Date('2024-03-02T10:00:00Z') });
+    // 10:00 in Paris is 09:00 UTC in winter.
+    const since = await client.exportOrders({ since: new Date('2024-03-02T09:00:00Z') });
     expect(since.map((o) => o.ordersId)).toEqual([b, c]);
     const order = since[0]!;
     expect(order).toMatchObject({
       ordersId: b,
       ordersStatusId: 11,
       ordersStatusName: 'Commande Vérifiée',
-      datePurchased: '2024-03-02T10:00:00.000Z',
+      datePurchased: '2024-03-02T09:00:00.000Z',
       shippingPriceCents: 490,
       paymentPriceCents: 0,
       orderTotalCents: 2 * 4990 + 490,
@@ -246,7 +247,7 @@ describe('returns', () => {
     const [one] = await client.exportReturns({ rID: older });
     expect(one).toEqual({
       returnId: older,
-      returnDate: '2024-03-01T10:00:00.000Z',
+      returnDate: '2024-03-01T09:00:00.000Z',
       returnStatus: 2,
       returnStatusName: expect.any(String),
       returnReason: 'Taille trop petite',

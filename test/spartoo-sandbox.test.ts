@@ -542,6 +542,23 @@ describe('admin routes', () => {
     expect(order.tracking_number).toBe('');
   });
 
+  it('dates a new order now, on Paris clocks, as Spartoo does', async () => {
+    const parisNow = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Europe/Paris',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+    });
+    // Wall-clock texts compared as if they were UTC: only their difference matters.
+    const wall = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
+    const before = wall(parisNow.format(new Date()));
+    const order = (await admin('GET', `/_sandbox/orders/${await newOrder()}`)).json;
+    const after = wall(parisNow.format(new Date()));
+    expect(order.date_purchased).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(wall(order.date_purchased)).toBeGreaterThanOrEqual(before);
+    expect(wall(order.date_purchased)).toBeLessThanOrEqual(after);
+    expect(order.last_modified).toBe(order.date_purchased);
+  });
+
   it('uses given fields exactly, omits tags given as null, keeps a given relay point', async () => {
     const oID = await newOrder({
       orders_id: 'ABCDEF0123456789',
@@ -551,6 +568,7 @@ describe('admin routes', () => {
         relay_info: { relay_id: '012345', relay_name: 'Tabac du Port' },
       },
       shipping_name: 'Mondial Relay',
+      // An instant: written in Spartoo's documents as Paris wall-clock time (UTC+1 in March).
       date_purchased: '2024-03-01T10:00:00Z',
       products: [
         {
@@ -571,7 +589,7 @@ describe('admin routes', () => {
     expect(order.delivery.delivery_city).toBe('Rennes');
     expect(order.delivery.relay_info).toMatchObject({ relay_id: '012345', relay_name: 'Tabac du Port' });
     expect(order.shipping_name).toBe('Mondial Relay');
-    expect(order.date_purchased).toBe('2024-03-01 10:00:00');
+    expect(order.date_purchased).toBe('2024-03-01 11:00:00');
     const line = order.products.product[0];
     expect(line).toMatchObject({
       products_reference: 'R1',

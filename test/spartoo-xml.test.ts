@@ -72,12 +72,36 @@ describe('amounts to cents', () => {
 });
 
 describe('dates', () => {
-  it('reads Spartoo date-times as UTC', () => {
-    expect(spartooDateToIso('2024-03-01 10:15:30')).toBe('2024-03-01T10:15:30.000Z');
-    expect(spartooDateToIso('2024-03-01:10:15:30')).toBe('2024-03-01T10:15:30.000Z');
-    expect(spartooDateToIso('2024-03-01')).toBe('2024-03-01T00:00:00.000Z');
+  it('reads Spartoo date-times as Paris wall-clock time: CET in winter, CEST in summer', () => {
+    expect(spartooDateToIso('2024-03-01 10:15:30')).toBe('2024-03-01T09:15:30.000Z');
+    expect(spartooDateToIso('2024-03-01:10:15:30')).toBe('2024-03-01T09:15:30.000Z');
+    expect(spartooDateToIso('2024-03-01T10:15:30')).toBe('2024-03-01T09:15:30.000Z');
+    expect(spartooDateToIso('2026-01-15 12:00:00')).toBe('2026-01-15T11:00:00.000Z');
+    expect(spartooDateToIso('2026-07-01 12:00:00')).toBe('2026-07-01T10:00:00.000Z');
+    expect(spartooDateToIso('2026-12-31 23:30:00')).toBe('2026-12-31T22:30:00.000Z');
+    // A bare day is midnight in Paris.
+    expect(spartooDateToIso('2024-03-01')).toBe('2024-02-29T23:00:00.000Z');
+  });
+
+  it('keeps an explicit offset, Z or Unix seconds as the instant they say', () => {
     expect(spartooDateToIso('2024-03-01T12:00:00+02:00')).toBe('2024-03-01T10:00:00.000Z');
+    expect(spartooDateToIso('2024-07-01T12:00:00Z')).toBe('2024-07-01T12:00:00.000Z');
+    expect(spartooDateToIso('2024-07-01 12:00:00-0130')).toBe('2024-07-01T13:30:00.000Z');
     expect(spartooDateToIso('1710172800')).toBe('2024-03-11T16:00:00.000Z');
+  });
+
+  it('reads the wall times of the daylight-saving changes sensibly', () => {
+    // Spring forward, 2026-03-29: 02:00 CET jumps to 03:00 CEST (01:00 UTC).
+    expect(spartooDateToIso('2026-03-29 01:59:59')).toBe('2026-03-29T00:59:59.000Z');
+    // A time the clocks skip is the instant just after the gap, so it never reads before a later time.
+    expect(spartooDateToIso('2026-03-29 02:00:00')).toBe('2026-03-29T01:00:00.000Z');
+    expect(spartooDateToIso('2026-03-29 02:30:00')).toBe('2026-03-29T01:00:00.000Z');
+    expect(spartooDateToIso('2026-03-29 03:00:00')).toBe('2026-03-29T01:00:00.000Z');
+    expect(spartooDateToIso('2026-03-29 03:00:01')).toBe('2026-03-29T01:00:01.000Z');
+    // Fall back, 2026-10-25: 03:00 CEST goes back to 02:00 CET (01:00 UTC); 02:30 happens twice.
+    expect(spartooDateToIso('2026-10-25 01:59:59')).toBe('2026-10-24T23:59:59.000Z');
+    expect(spartooDateToIso('2026-10-25 02:30:00')).toBe('2026-10-25T00:30:00.000Z');
+    expect(spartooDateToIso('2026-10-25 03:00:00')).toBe('2026-10-25T02:00:00.000Z');
   });
 
   it('reads no date as empty', () => {
@@ -92,11 +116,33 @@ describe('dates', () => {
     },
   );
 
-  it('formats the export dates of each script', () => {
-    const date = new Date('2024-03-01T09:05:07.900Z');
-    expect(formatOrdersExportDate(date)).toBe('2024-03-01:09:05:07');
-    expect(formatSpartooDateTime(date)).toBe('2024-03-01 09:05:07');
-    expect(formatReturnsExportDate(date)).toBe('1709283907');
+  it('formats the export dates of each script: Paris wall-clock time for orders, Unix seconds for returns', () => {
+    const winter = new Date('2024-03-01T09:05:07.900Z');
+    expect(formatOrdersExportDate(winter)).toBe('2024-03-01:10:05:07');
+    expect(formatSpartooDateTime(winter)).toBe('2024-03-01 10:05:07');
+    expect(formatReturnsExportDate(winter)).toBe('1709283907');
+    const summer = new Date('2024-07-01T22:30:00Z');
+    expect(formatOrdersExportDate(summer)).toBe('2024-07-02:00:30:00');
+    expect(formatSpartooDateTime(summer)).toBe('2024-07-02 00:30:00');
+  });
+
+  it('formats the instants around the daylight-saving changes as Paris clocks showed them', () => {
+    expect(formatSpartooDateTime(new Date('2026-03-29T00:59:59Z'))).toBe('2026-03-29 01:59:59');
+    expect(formatSpartooDateTime(new Date('2026-03-29T01:00:00Z'))).toBe('2026-03-29 03:00:00');
+    // Both 02:30 of 2026-10-25; the second reads back as the first, which as a lower bound is safe.
+    expect(formatSpartooDateTime(new Date('2026-10-25T00:30:00Z'))).toBe('2026-10-25 02:30:00');
+    expect(formatSpartooDateTime(new Date('2026-10-25T01:30:00Z'))).toBe('2026-10-25 02:30:00');
+    expect(formatOrdersExportDate(new Date('2026-10-25T01:30:00Z'))).toBe('2026-10-25:02:30:00');
+  });
+
+  it('round-trips every instant of a year through Spartoo’s format, but the repeated autumn hour', () => {
+    const wrong: string[] = [];
+    for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 7 * 60_000 + 13_000) {
+      const back = Date.parse(spartooDateToIso(formatSpartooDateTime(new Date(t))));
+      const repeated = t >= Date.UTC(2026, 9, 25, 1) && t < Date.UTC(2026, 9, 25, 2);
+      if (back !== (repeated ? t - 3_600_000 : t)) wrong.push(new Date(t).toISOString());
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
@@ -137,8 +183,9 @@ describe('xml_export_orders.php answers', () => {
         orderTotalCents: 10470,
         ordersStatusId: 11,
         ordersStatusName: 'Commande Vérifiée',
-        datePurchased: '2024-03-01T10:15:30.000Z',
-        lastModified: '2024-03-01T10:20:00.000Z',
+        // 10:15:30 in Paris, winter time (UTC+1).
+        datePurchased: '2024-03-01T09:15:30.000Z',
+        lastModified: '2024-03-01T09:20:00.000Z',
         products: [
           {
             productsReference: 'KIC-10001',
@@ -177,7 +224,7 @@ describe('xml_export_orders.php answers', () => {
       priceUnitCents: 4000,
       finalPriceCents: 12000,
     });
-    expect(orders[2]!.datePurchased).toBe('2024-03-02T23:59:59.000Z');
+    expect(orders[2]!.datePurchased).toBe('2024-03-02T22:59:59.000Z');
   });
 
   it('reads a pick-up point delivery', () => {
@@ -337,7 +384,7 @@ describe('xml_export_returns.php answers', () => {
     expect(returns).toEqual([
       {
         returnId: '1000001',
-        returnDate: '2024-03-10T14:00:00.000Z',
+        returnDate: '2024-03-10T13:00:00.000Z',
         returnStatus: 2,
         returnStatusName: 'En attente de réception',
         returnReason: 'Taille trop petite',

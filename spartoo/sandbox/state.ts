@@ -97,7 +97,7 @@ export interface SandboxOrder {
   shipping_name: string;
   order_total: string;
   orders_status_id: number;
-  /** `YYYY-MM-DD HH:MM:SS`, UTC. */
+  /** `YYYY-MM-DD HH:MM:SS`, Paris wall-clock time, as Spartoo writes it. */
   date_purchased: string;
   last_modified: string;
   products: Fields[];
@@ -108,7 +108,7 @@ export interface SandboxOrder {
 export interface SandboxReturn {
   partenaire: string;
   return_id: string;
-  /** `YYYY-MM-DD HH:MM:SS`, UTC. */
+  /** `YYYY-MM-DD HH:MM:SS`, Paris wall-clock time, as Spartoo writes it. */
   return_date: string;
   return_status: number;
   return_reason: string;
