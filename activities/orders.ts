@@ -1,5 +1,5 @@
 import type { ConnectionRepository } from '../db/connections';
-import type { OrderRepository, OrderStatus } from '../db/orders';
+import type { OrderRepository } from '../db/orders';
 import {
   type AcceptanceDecision,
   decideAcceptance,
@@ -9,6 +9,7 @@ import {
 } from '../domain/acceptance';
 import { addressImportError, billingAddress, shippingAddress } from '../domain/address';
 import { spartooShippingService, storeShippingMethod } from '../domain/shipping';
+import { type OrderStatus, orderStatusFromSpartoo } from '../domain/statuses';
 import type { SpartooClient } from '../spartoo/client';
 import { SpartooError } from '../spartoo/errors';
 import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
@@ -27,22 +28,6 @@ export interface OrderActivityDependencies {
   orders: OrderRepository;
   store: DatabaseStore;
   spartooTimeoutMs?: number;
-}
-
-/** The status an order first shows, from what Spartoo says of it. */
-export function statusFromSpartoo(spartooStatus: number): OrderStatus {
-  switch (spartooStatus) {
-    case ORDER_STATUS.ACCEPTED:
-      return 'ACCEPTED';
-    case ORDER_STATUS.SHIPPED:
-    case ORDER_STATUS.PARCEL_LOST:
-    case ORDER_STATUS.PARCEL_RETURNED:
-      return 'SHIPPED';
-    case ORDER_STATUS.CANCELLED:
-      return 'REFUSED';
-    default:
-      return 'WAITING_ACCEPTANCE';
-  }
 }
 
 const codeOf = (err: unknown) => (err instanceof SpartooError ? String(err.code) : 'ERROR');
@@ -85,14 +70,14 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     if (saved) return saved;
     const { spartoo } = await connection(ref.connectionId);
     const order = await logged(ref, 'exportOrder', 'FROM_SPARTOO', () => spartoo.getOrder(ref.orderId));
-    await orders.saveSpartooOrder(ref.connectionId, order, statusFromSpartoo(order.ordersStatusId));
+    await orders.saveSpartooOrder(ref.connectionId, order, orderStatusFromSpartoo(order.ordersStatusId));
     return order;
   }
 
   /** After Spartoo refused a transition (-7), what status it holds now. */
   async function currentSpartooStatus(ref: OrderRef, spartoo: SpartooClient): Promise<number> {
     const order = await logged(ref, 'exportOrder', 'FROM_SPARTOO', () => spartoo.getOrder(ref.orderId));
-    await orders.saveSpartooOrder(ref.connectionId, order, statusFromSpartoo(order.ordersStatusId));
+    await orders.saveSpartooOrder(ref.connectionId, order, orderStatusFromSpartoo(order.ordersStatusId));
     return order.ordersStatusId;
   }
 

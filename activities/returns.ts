@@ -1,7 +1,8 @@
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
-import { type ReturnRepository, type ReturnStatus, returnStatusFromSpartoo } from '../db/returns';
+import type { ReturnRepository } from '../db/returns';
 import { lineKey } from '../domain/acceptance';
+import { type ReturnStatus, returnStatusFromSpartoo } from '../domain/statuses';
 import { SpartooError } from '../spartoo/errors';
 import { RETURN_STATUS } from '../spartoo/types';
 import type { DatabaseStore } from '../store/database-store';
@@ -60,7 +61,8 @@ export function createReturnActivities(deps: ReturnActivityDependencies) {
       } catch (err) {
         // Spartoo moved it first: answer what it holds now.
         if (err instanceof SpartooError && err.code === -7) {
-          const [current] = await spartoo.exportReturns({ rID: ref.returnId });
+          // TODO(unreadable): an unreadable return is left to the retry policy here.
+          const [current] = (await spartoo.exportReturns({ rID: ref.returnId })).returns;
           if (current) return { spartooStatus: current.returnStatus };
         }
         throw err;

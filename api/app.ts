@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
 import type { ReturnRepository } from '../db/returns';
+import type { WorkflowGateway } from '../runtime/workflow-gateway';
 import type { DatabaseStore } from '../store/database-store';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
@@ -20,7 +21,6 @@ import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { returnRoutes } from './routes/returns';
 import { storeRoutes } from './routes/store';
-import type { WorkflowGateway } from './workflow-gateway';
 
 export interface AppDependencies {
   database: DatabaseHandle;

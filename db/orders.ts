@@ -1,21 +1,9 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AcceptanceDecision } from '../domain/acceptance';
+import { FINISHED_ORDER_STATUSES, type OrderStatus } from '../domain/statuses';
 import type { SpartooOrder } from '../spartoo/types';
 import type { Database } from './client';
 import { orderLog, orders } from './schema';
-
-/** Statuses of SPEC §4: what the merchant sees of an order. */
-export const ORDER_STATUSES = [
-  'WAITING_ACCEPTANCE',
-  'ACCEPTED',
-  'IMPORT_FAILED',
-  'AWAITING_SHIPMENT',
-  'SHIPMENT_FAILED',
-  'SHIPPED',
-  'REFUSED',
-  'CANCELLED',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export type Direction = 'TO_SPARTOO' | 'FROM_SPARTOO' | 'TO_STORE' | 'FROM_STORE';
 
@@ -197,10 +185,7 @@ export function createOrderRepository(db: Database) {
         .select({ oldest: sql<Date | string | null>`min(${orders.purchasedAt})` })
         .from(orders)
         .where(
-          and(
-            eq(orders.connectionId, connectionId),
-            notInArray(orders.status, ['SHIPPED', 'REFUSED', 'CANCELLED']),
-          ),
+          and(eq(orders.connectionId, connectionId), notInArray(orders.status, [...FINISHED_ORDER_STATUSES])),
         );
       return row?.oldest ? new Date(row.oldest) : undefined;
     },

@@ -1,26 +1,8 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { type ReturnStatus, returnStatusFromSpartoo } from '../domain/statuses';
 import type { SpartooReturn } from '../spartoo/types';
 import type { Database } from './client';
 import { returns, storeProducts } from './schema';
-
-/** Return statuses as the merchant sees them (Spartoo codes 2, 3, 4, 5, 7). */
-export const RETURN_STATUSES = ['WAITING_RECEPTION', 'REFUSED', 'ACCEPTED', 'PAID', 'REFUNDED'] as const;
-export type ReturnStatus = (typeof RETURN_STATUSES)[number];
-
-export function returnStatusFromSpartoo(code: number): ReturnStatus {
-  switch (code) {
-    case 3:
-      return 'REFUSED';
-    case 4:
-      return 'ACCEPTED';
-    case 5:
-      return 'PAID';
-    case 7:
-      return 'REFUNDED';
-    default:
-      return 'WAITING_RECEPTION';
-  }
-}
 
 export type ReturnRecord = typeof returns.$inferSelect;
 

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { ActivityDependencies } from '../activities';
 import type { AppDependencies } from '../api/app';
-import { createWorkflowGateway } from '../api/workflow-gateway';
 import { type DatabaseHandle, openDatabase } from '../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
 import { createOrderRepository, type OrderRepository } from '../db/orders';
@@ -10,6 +9,7 @@ import { createReturnRepository, type ReturnRepository } from '../db/returns';
 import { createDatabaseStore, type DatabaseStore } from '../store/database-store';
 import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
 import { createSecretBox } from './secret-box';
+import { createWorkflowGateway } from './workflow-gateway';
 
 export interface Services {
   database: DatabaseHandle;

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OrderStatus } from '../domain/statuses';
 
 /**
  * Signal, update and query definitions shared by the workflows and the API (the only workflow module
@@ -10,6 +11,23 @@ export const orderWorkflowId = (connectionId: string, orderId: string) =>
   `spartoo-order/${connectionId}/${orderId}`;
 export const returnWorkflowId = (connectionId: string, returnId: string) =>
   `spartoo-return/${connectionId}/${returnId}`;
+
+/**
+ * Failure types, by who throws them. Activities → workflows: a permanent refusal the workflow parks
+ * the order on. Workflows → API: why an update failed after it was accepted (502) or did not apply (409).
+ */
+export const FAILURE = {
+  spartooRejected: 'SpartooRejected',
+  spartooUnreadable: 'SpartooUnreadable',
+  importRejected: 'ImportRejected',
+  connectionGone: 'ConnectionGone',
+  pollFailed: 'PollFailed',
+  stockPushFailed: 'StockPushFailed',
+  notApplicable: 'NotApplicable',
+} as const;
+
+/** Spartoo codes that are about the merchant's account, not the order: retried on a long back-off. */
+export const ACCOUNT_ERROR_CODES: readonly number[] = [-1, -2, -428];
 
 /** The connection was deleted: its workflow ends cleanly. */
 export const connectionDeletedSignal = defineSignal('connectionDeleted');
@@ -27,7 +45,7 @@ export interface Shipment {
 export interface OrderState {
   connectionId: string;
   orderId: string;
-  status: string;
+  status: OrderStatus;
   spartooStatus: number;
   auto: boolean;
   storeOrderId?: number;
@@ -39,8 +57,10 @@ export interface OrderState {
 export const spartooStatusSeenSignal = defineSignal<[number]>('spartooStatusSeen');
 /** The merchant shipped the store order. */
 export const orderShippedSignal = defineSignal<[Shipment]>('orderShipped');
-/** The merchant cancelled the store order (it is already cancelled and restocked in the store). */
+/** The store order was cancelled in the shop (already cancelled and restocked there): Spartoo gets 41. */
 export const storeOrderCancelledSignal = defineSignal('storeOrderCancelled');
+/** The merchant asks the product to cancel an imported order: store order cancelled and restocked, Spartoo 41. */
+export const cancelOrderUpdate = defineUpdate<string>('cancelOrder');
 
 /** Manual decisions: validated by the workflow (409 when the order is not waiting), answer the new status. */
 export const acceptOrderUpdate = defineUpdate<string>('acceptOrder');

@@ -1,8 +1,10 @@
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { OrderStatus } from '../db/orders';
-import { act, bookkeeping, permanentFailure } from './activity-proxies';
+import { condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { type OrderStatus, orderStatusFromSpartoo, SHIPPED_ON_SPARTOO } from '../domain/statuses';
+import { ORDER_STATUS } from '../spartoo/types';
+import { act, bookkeeping, parkableFailure } from './activity-proxies';
 import {
   acceptOrderUpdate,
+  cancelOrderUpdate,
   type OrderState,
   orderShippedSignal,
   orderStateQuery,
@@ -19,33 +21,44 @@ export interface OrderWorkflowInput {
   orderId: string;
 }
 
-const SPARTOO_WAITING = 11;
-const SPARTOO_ACCEPTED = 2;
-const SPARTOO_SHIPPED = 3;
-const SPARTOO_CANCELLED = 41;
+/** After shipment, Spartoo's 45 (parcel lost) and 47 (not delivered) are followed this long. */
+export const FOLLOW_AFTER_SHIPMENT_MS = 60 * 24 * 60 * 60 * 1000;
+/** Account problems (-1, -2, -428) are retried on their own from this back-off, doubling to the max. */
+const ACCOUNT_RETRY_FIRST_MS = 15 * 60 * 1000;
+const ACCOUNT_RETRY_MAX_MS = 6 * 60 * 60 * 1000;
+
+/** Patch ids (README "Changing a running workflow"): histories recorded before them replay without. */
+const PATCH = {
+  followAfterShipment: 'follow-after-shipment',
+  decisionDuringFetch: 'decision-during-fetch-wins',
+} as const;
 
 /**
  * One Spartoo order (`spartoo-order/<connectionId>/<orderId>`): fetch → decide → accept or wait for
- * the merchant → import into the store → await shipment → send the tracking number → SHIPPED.
- * Spartoo-side changes seen by the polls are followed at every step before shipment.
+ * the merchant → import into the store → await shipment → send the tracking number → SHIPPED, then
+ * Spartoo's 45 / 47 for 60 days. Every step that fails for good parks the order in its `*_FAILED`
+ * status until the merchant retries; the workflow itself never fails. What Spartoo says (seen by the
+ * polls) is followed at every waiting point.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const ref = { connectionId: input.connectionId, orderId: input.orderId };
   const state: OrderState = {
     ...ref,
     status: 'WAITING_ACCEPTANCE',
-    spartooStatus: SPARTOO_WAITING,
+    spartooStatus: ORDER_STATUS.WAITING_ACCEPTANCE,
     auto: false,
     lastError: null,
   };
   let decision: 'accept' | 'refuse' | undefined;
   let retryRequested = false;
-  let seenOnSpartoo: number | undefined;
+  let cancelRequested = false;
+  let seen: number | undefined;
   let shipment: Shipment | undefined;
   let cancelledInStore = false;
 
-  const cancelledOnSpartoo = () => seenOnSpartoo === SPARTOO_CANCELLED;
-  /** Waits for the status to move on (or 10 s), so a decision answers with its outcome. */
+  const cancelledOnSpartoo = () => seen === ORDER_STATUS.CANCELLED;
+  const shippedOnSpartoo = () => seen !== undefined && SHIPPED_ON_SPARTOO.has(seen);
+  /** Waits for the status to move on (or 10 s), so a request answers with its outcome. */
   const settled = async (from: string) => {
     await condition(() => state.status !== from, '10s');
     return state.status;
@@ -53,7 +66,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(orderStateQuery, () => state);
   setHandler(spartooStatusSeenSignal, (status) => {
-    seenOnSpartoo = status;
+    seen = status;
   });
   setHandler(orderShippedSignal, (s) => {
     shipment = s;
@@ -61,27 +74,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   setHandler(storeOrderCancelledSignal, () => {
     cancelledInStore = true;
   });
+  // A decision sent while the order is still being fetched (status WAITING_ACCEPTANCE from the start)
+  // is taken, and wins over the acceptance rule.
   const waitingOnly = () => {
     if (state.status !== 'WAITING_ACCEPTANCE' || decision) {
       throw new Error(`Order ${input.orderId} is ${state.status}, not WAITING_ACCEPTANCE`);
     }
   };
-  setHandler(
-    acceptOrderUpdate,
-    async () => {
-      decision = 'accept';
-      return settled('WAITING_ACCEPTANCE');
-    },
-    { validator: waitingOnly },
-  );
-  setHandler(
-    refuseOrderUpdate,
-    async () => {
-      decision = 'refuse';
-      return settled('WAITING_ACCEPTANCE');
-    },
-    { validator: waitingOnly },
-  );
+  const decide = (d: 'accept' | 'refuse') => async () => {
+    decision = d;
+    return settled('WAITING_ACCEPTANCE');
+  };
+  setHandler(acceptOrderUpdate, decide('accept'), { validator: waitingOnly });
+  setHandler(refuseOrderUpdate, decide('refuse'), { validator: waitingOnly });
   setHandler(
     retryOrderUpdate,
     async () => {
@@ -93,6 +98,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       validator: () => {
         if (!state.status.endsWith('_FAILED') || retryRequested) {
           throw new Error(`Order ${input.orderId} is ${state.status}: only a failed order can be retried`);
+        }
+      },
+    },
+  );
+  setHandler(
+    cancelOrderUpdate,
+    async () => {
+      const from = state.status;
+      cancelRequested = true;
+      return settled(from);
+    },
+    {
+      validator: () => {
+        if (!['AWAITING_SHIPMENT', 'SHIPMENT_FAILED'].includes(state.status) || cancelRequested) {
+          throw new Error(
+            `Order ${input.orderId} is ${state.status}: only an order waiting for shipment can be cancelled`,
+          );
         }
       },
     },
@@ -109,83 +131,143 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return state;
   };
 
-  // 1. Fetch and decide.
-  const fetched = await act.fetchOrder(ref);
-  state.spartooStatus = fetched.spartooStatus;
-  if (state.spartooStatus === SPARTOO_CANCELLED) return finish('REFUSED');
-  if (state.spartooStatus === SPARTOO_SHIPPED || state.spartooStatus > 41) return finish('SHIPPED');
+  /**
+   * Runs one step. A permanent failure parks the order in `failed` (with the reason) until the
+   * merchant retries, or until `interrupted()` (Spartoo moved on): then it answers undefined. An
+   * account problem is also retried on its own, on a back-off that doubles up to 6 h.
+   */
+  async function step<T>(
+    failed: OrderStatus,
+    run: () => Promise<T>,
+    interrupted: () => boolean = () => false,
+  ): Promise<T | undefined> {
+    let backOffMs = ACCOUNT_RETRY_FIRST_MS;
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        const failure = parkableFailure(err);
+        if (!failure) throw err;
+        const resumeIn = state.status;
+        await setStatus(failed, failure.message);
+        const ready = () => retryRequested || interrupted();
+        if (failure.account) {
+          await condition(ready, backOffMs);
+          backOffMs = Math.min(backOffMs * 2, ACCOUNT_RETRY_MAX_MS);
+        } else {
+          await condition(ready);
+        }
+        retryRequested = false;
+        if (interrupted()) return undefined;
+        await setStatus(resumeIn);
+      }
+    }
+  }
 
-  if (state.spartooStatus === SPARTOO_WAITING) {
-    if (fetched.decision?.accepted) {
+  /** Shipped (3): then Spartoo's 45 / 47 are followed for 60 days after shipment. */
+  async function shipped(status: OrderStatus = 'SHIPPED'): Promise<OrderState> {
+    await setStatus(status);
+    if (!patched(PATCH.followAfterShipment)) return state;
+    const until = Date.now() + FOLLOW_AFTER_SHIPMENT_MS;
+    const laterStatus = () => (seen === undefined ? undefined : orderStatusFromSpartoo(seen));
+    for (;;) {
+      const left = until - Date.now();
+      const moved = () => {
+        const s = laterStatus();
+        return (s === 'PARCEL_LOST' || s === 'NOT_DELIVERED') && s !== state.status;
+      };
+      if (left <= 0 || !(await condition(moved, left))) return state;
+      state.spartooStatus = seen as number;
+      await setStatus(laterStatus() as OrderStatus);
+    }
+  }
+
+  /** Spartoo cancelled an imported order: the store order is cancelled and restocked. */
+  async function cancelledBySpartoo(): Promise<OrderState> {
+    await step('CANCEL_FAILED', () => act.cancelStoreOrder(ref));
+    state.spartooStatus = ORDER_STATUS.CANCELLED;
+    return finish('CANCELLED');
+  }
+
+  /** The store order is cancelled (by the shop, or by this workflow first): Spartoo gets 41. */
+  async function cancelOnSpartoo(): Promise<OrderState> {
+    if (cancelRequested) await step('CANCEL_FAILED', () => act.cancelStoreOrder(ref));
+    const sent = await step('CANCEL_FAILED', () => act.cancelOnSpartoo(ref), cancelledOnSpartoo);
+    state.spartooStatus = sent?.spartooStatus ?? ORDER_STATUS.CANCELLED;
+    return finish('CANCELLED');
+  }
+
+  // 1. Fetch and decide.
+  const fetched = await step('FETCH_FAILED', () => act.fetchOrder(ref), cancelledOnSpartoo);
+  if (!fetched) return finish('REFUSED');
+  state.spartooStatus = fetched.spartooStatus;
+  if (state.spartooStatus === ORDER_STATUS.CANCELLED) return finish('REFUSED');
+  if (SHIPPED_ON_SPARTOO.has(state.spartooStatus))
+    return shipped(orderStatusFromSpartoo(state.spartooStatus));
+
+  if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE) {
+    // The merchant's decision, when it came during the fetch, wins over the rule's acceptance.
+    if (fetched.decision?.accepted && (decision === undefined || !patched(PATCH.decisionDuringFetch))) {
       state.auto = true;
       decision = 'accept';
     } else {
       await setStatus('WAITING_ACCEPTANCE');
       await condition(
-        () => decision !== undefined || seenOnSpartoo === SPARTOO_ACCEPTED || cancelledOnSpartoo(),
+        () =>
+          decision !== undefined ||
+          seen === ORDER_STATUS.ACCEPTED ||
+          cancelledOnSpartoo() ||
+          shippedOnSpartoo(),
       );
     }
-    if (cancelledOnSpartoo()) return finish('REFUSED');
-    if (seenOnSpartoo === SPARTOO_ACCEPTED && decision === undefined) {
-      state.spartooStatus = SPARTOO_ACCEPTED;
-    } else if (decision === 'refuse') {
-      state.spartooStatus = (await act.refuseOrder(ref)).spartooStatus;
-      if (state.spartooStatus === SPARTOO_CANCELLED) return finish('REFUSED');
+    const movedOnSpartoo = () => cancelledOnSpartoo() || seen === ORDER_STATUS.ACCEPTED || shippedOnSpartoo();
+    if (decision === 'refuse' && !movedOnSpartoo()) {
+      const refused = await step('REFUSE_FAILED', () => act.refuseOrder(ref), movedOnSpartoo);
+      state.spartooStatus = refused?.spartooStatus ?? (seen as number);
+    } else if (decision === 'accept' && !movedOnSpartoo()) {
+      const by = state.auto ? 'rule' : 'merchant';
+      const accepted = await step('ACCEPT_FAILED', () => act.acceptOrder({ ...ref, by }), movedOnSpartoo);
+      state.spartooStatus = accepted?.spartooStatus ?? (seen as number);
     } else {
-      state.spartooStatus = (
-        await act.acceptOrder({ ...ref, by: state.auto ? 'rule' : 'merchant' })
-      ).spartooStatus;
-      if (state.spartooStatus === SPARTOO_CANCELLED) return finish('REFUSED');
+      state.spartooStatus = seen as number;
     }
+    if (state.spartooStatus === ORDER_STATUS.CANCELLED) return finish('REFUSED');
+    if (SHIPPED_ON_SPARTOO.has(state.spartooStatus))
+      return shipped(orderStatusFromSpartoo(state.spartooStatus));
   }
 
   // 2. Accepted on Spartoo: import into the store, once.
   await setStatus('ACCEPTED');
-  for (;;) {
-    if (cancelledOnSpartoo()) return finish('CANCELLED');
-    try {
-      state.storeOrderId = (await act.importOrder(ref)).storeOrderId;
-      break;
-    } catch (err) {
-      const reason = permanentFailure(err);
-      if (reason === undefined) throw err;
-      await setStatus('IMPORT_FAILED', reason);
-      await condition(() => retryRequested || cancelledOnSpartoo());
-      retryRequested = false;
-      if (!cancelledOnSpartoo()) await setStatus('ACCEPTED');
-    }
-  }
+  if (cancelledOnSpartoo()) return finish('CANCELLED');
+  const imported = await step(
+    'IMPORT_FAILED',
+    () => act.importOrder(ref),
+    () => cancelledOnSpartoo() || shippedOnSpartoo(),
+  );
+  if (!imported)
+    return cancelledOnSpartoo() ? finish('CANCELLED') : shipped(orderStatusFromSpartoo(seen as number));
+  state.storeOrderId = imported.storeOrderId;
 
   // 3. Wait for the merchant to ship, or for a cancellation on either side.
   await setStatus('AWAITING_SHIPMENT');
-  await condition(
-    () =>
-      shipment !== undefined || cancelledInStore || cancelledOnSpartoo() || seenOnSpartoo === SPARTOO_SHIPPED,
-  );
-  if (cancelledOnSpartoo()) {
-    await act.cancelStoreOrder(ref);
-    return finish('CANCELLED');
+  const interrupted = () => cancelledOnSpartoo() || shippedOnSpartoo() || cancelRequested || cancelledInStore;
+  await condition(() => shipment !== undefined || interrupted());
+  let sent: { shippingService: string } | undefined;
+  if (!interrupted()) {
+    // 4. Send the tracking number (the newest the merchant gave, on a retry).
+    sent = await step(
+      'SHIPMENT_FAILED',
+      () => act.confirmShipment({ ...ref, ...(shipment as Shipment) }),
+      interrupted,
+    );
   }
-  if (cancelledInStore) {
-    state.spartooStatus = (await act.cancelOnSpartoo(ref)).spartooStatus;
-    return finish('CANCELLED');
+  if (sent) {
+    state.shippingService = sent.shippingService;
+    state.spartooStatus = ORDER_STATUS.SHIPPED;
+    return shipped();
   }
-  if (!shipment) return finish('SHIPPED'); // shipped through Spartoo's back office
-
-  // 4. Send the tracking number.
-  for (;;) {
-    try {
-      const sent = await act.confirmShipment({ ...ref, ...shipment });
-      state.shippingService = sent.shippingService;
-      state.spartooStatus = SPARTOO_SHIPPED;
-      return finish('SHIPPED');
-    } catch (err) {
-      const reason = permanentFailure(err);
-      if (reason === undefined) throw err;
-      await setStatus('SHIPMENT_FAILED', reason);
-      await condition(() => retryRequested);
-      retryRequested = false;
-      await setStatus('AWAITING_SHIPMENT');
-    }
-  }
+  if (cancelledOnSpartoo()) return cancelledBySpartoo();
+  if (cancelRequested || cancelledInStore) return cancelOnSpartoo();
+  state.spartooStatus = seen as number; // shipped through Spartoo's back office
+  return shipped(orderStatusFromSpartoo(state.spartooStatus));
 }

@@ -1,4 +1,4 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, patched, setHandler } from '@temporalio/workflow';
 import { act, bookkeeping, permanentFailure } from './activity-proxies';
 import {
   acceptReturnUpdate,
@@ -101,6 +101,8 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
       await record(state.spartooStatus, reason);
     }
     decision = undefined;
+    // What a poll saw before the decision is outdated: left as it was, it read as a change back.
+    if (patched('return-decision-clears-seen')) seen = undefined;
   }
   return state;
 }

@@ -1,15 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decodeCursor, ORDER_STATUSES, type OrderRecord } from '../../db/orders';
+import { decodeCursor, type OrderRecord } from '../../db/orders';
 import { describeReason } from '../../domain/acceptance';
 import { billingAddress, shippingAddress } from '../../domain/address';
 import { storeShippingMethod } from '../../domain/shipping';
+import { ORDER_STATUSES } from '../../domain/statuses';
+import { DecisionRefusedError, type OrderDecision } from '../../runtime/workflow-gateway';
 import { orderWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
 import { amount, withAmounts } from '../presenters';
 import { HttpProblem, notFound, problemSchema } from '../problem';
 import { temporalUiUrl } from '../temporal-links';
-import { DecisionRefusedError, type OrderDecision } from '../workflow-gateway';
 
 const addressSchema = z.object({
   firstName: z.string(),

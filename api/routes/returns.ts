@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { RETURN_STATUSES, type ReturnRecord } from '../../db/returns';
+import type { ReturnRecord } from '../../db/returns';
+import { RETURN_STATUSES } from '../../domain/statuses';
+import { DecisionRefusedError } from '../../runtime/workflow-gateway';
 import { returnWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
 import { HttpProblem, notFound, problemSchema } from '../problem';
 import { temporalUiUrl } from '../temporal-links';
-import { DecisionRefusedError } from '../workflow-gateway';
 
 const returnSchema = z.object({
   connectionId: z.string(),

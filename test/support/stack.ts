@@ -4,12 +4,12 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app';
-import { createWorkflowGateway, type WorkflowGateway } from '../../api/workflow-gateway';
 import type { DatabaseHandle } from '../../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../../db/connections';
 import { createOrderRepository, type OrderRepository } from '../../db/orders';
 import { createReturnRepository, type ReturnRepository } from '../../db/returns';
 import { createSecretBox } from '../../runtime/secret-box';
+import { createWorkflowGateway, type WorkflowGateway } from '../../runtime/workflow-gateway';
 import { createDatabaseStore, type DatabaseStore } from '../../store/database-store';
 import { createWorker } from '../../workers/worker';
 import { type DatabaseKind, openTestDatabase } from './databases';
