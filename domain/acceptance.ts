@@ -1,7 +1,11 @@
 import type { SpartooOrder, SpartooOrderLine } from '../spartoo/types';
 import { formatCents } from './money';
+import { productsByKey } from './product-keys';
 import type { ConnectionSettings, PRICE_ATTRIBUTES } from './settings';
 import type { StoreProduct } from './types';
+
+/** Defined with the rule that picks among products sharing a key; exported here as it always was. */
+export { productKey } from './product-keys';
 
 /**
  * The acceptance rule of SPEC §3, exactly: integer cents, threshold in ten-thousandths, integer
@@ -91,27 +95,6 @@ export interface AcceptanceDecision {
   reasons: AcceptanceReason[];
 }
 
-/**
- * Value of the identification attribute of a product, trimmed; undefined when absent or blank, or when
- * the attribute is none of `id`, `sku`, `ean`, `attributes.<name>` (settings validation excludes that).
- */
-export function productKey(product: StoreProduct, attribute: string): string | undefined {
-  let value: unknown;
-  if (attribute === 'id' || attribute === 'sku' || attribute === 'ean') {
-    value = product[attribute];
-  } else if (attribute.startsWith('attributes.')) {
-    const name = attribute.slice('attributes.'.length);
-    const attrs = product.attributes;
-    // Own properties only: `attributes.constructor` must not find Object.prototype.constructor.
-    value = attrs && Object.hasOwn(attrs, name) ? attrs[name] : undefined;
-  }
-  // Numbers are tolerated: an EAN stored as a number in free-form attributes still matches.
-  if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
 /** The line's key: `products_size_reference`, or `products_reference` when that is empty; trimmed. */
 export function lineKey(line: SpartooOrderLine): string {
   const size = (line.productsSizeReference ?? '').trim();
@@ -169,15 +152,11 @@ function referencePriceCents(product: StoreProduct, attribute: PriceAttribute): 
     : product.priceOriginalInclTaxCents;
 }
 
-/** Code-unit order, not localeCompare: the same on every machine and in the workflow sandbox. */
-function compareIds(a: StoreProduct, b: StoreProduct): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /**
  * Decides SPEC §3 for one order.
  * - `products`: candidate store products (any superset of the matching ones). When several share a key,
- *   the one with the smallest `id` (code-unit order) is the line's product.
+ *   the one with the lowest `id` is the line's product (domain/product-keys.ts: the same product the
+ *   import and the stock push take).
  * - A line reports every check that can be evaluated and fails, in the order stock, price: an unknown
  *   product gives only UNKNOWN_PRODUCT; a product without reference price gives NO_REFERENCE_PRICE (and
  *   OUT_OF_STOCK if that fails too). Reasons are sorted by line.
@@ -201,11 +180,7 @@ export function decideAcceptance(input: {
   const priceAttribute = settings.autoAcceptPriceAttribute;
   const t4 = thresholdTenThousandths(settings.autoAcceptThreshold);
 
-  const byKey = new Map<string, StoreProduct>();
-  for (const product of [...products].sort(compareIds)) {
-    const key = productKey(product, attribute);
-    if (key !== undefined && !byKey.has(key)) byKey.set(key, product);
-  }
+  const byKey = productsByKey(products, attribute);
 
   const lines = order.products.map((line, index) => {
     const key = lineKey(line);
