@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { storeOrders, storeProducts } from '../db/schema';
-import { productKey } from '../domain/acceptance';
+import { type DuplicateProductKey, productsByKey, sortProductIds } from '../domain/product-keys';
 import type { StoreProduct } from '../domain/types';
 import { ImportRejectedError, type ImportRequest, type Store, type StoreOrder } from './store';
 
@@ -31,6 +31,12 @@ function keyColumn(attribute: string) {
   return sql`trim(${storeProducts.attributes} ->> ${name})`;
 }
 
+/**
+ * Product ids in the order of domain/product-keys.ts (compareProductIds: code points, i.e. UTF-8 bytes),
+ * whatever the database's default collation: the first of products sharing a key is the one that wins.
+ */
+const byProductId = sql`${storeProducts.id} collate "C"`;
+
 /** A product as the store keeps it: the same shape it is read back in. */
 export type ProductInput = StoreProduct;
 
@@ -43,7 +49,7 @@ export function createDatabaseStore(db: Database) {
         .select()
         .from(storeProducts)
         .where(inArray(keyColumn(attribute), keys))
-        .orderBy(asc(storeProducts.id));
+        .orderBy(byProductId);
       return rows.map(toProduct);
     },
 
@@ -66,13 +72,9 @@ export function createDatabaseStore(db: Database) {
               .select()
               .from(storeProducts)
               .where(inArray(keyColumn(request.identificationAttribute), keys))
-              .orderBy(asc(storeProducts.id))
+              .orderBy(byProductId)
           : [];
-        const byKey = new Map<string, ProductRow>();
-        for (const row of rows) {
-          const key = productKey(toProduct(row), request.identificationAttribute);
-          if (key !== undefined && !byKey.has(key)) byKey.set(key, row);
-        }
+        const byKey = productsByKey(rows.map(toProduct), request.identificationAttribute);
         const unknown = request.lines.filter((l) => !byKey.has(l.key));
         if (unknown.length) {
           throw new ImportRejectedError(
@@ -196,6 +198,40 @@ export function createDatabaseStore(db: Database) {
         }
       });
       return products.length;
+    },
+
+    /**
+     * Keys that more than one product has in `attribute`, each with its products' ids sorted by the rule
+     * (the winner first; the first `maxIds` of them when given) and how many products share it; in key
+     * order, at most `limit` keys. One aggregate over the catalogue.
+     */
+    async duplicateKeys(
+      attribute: string,
+      options: { limit?: number; maxIds?: number } = {},
+    ): Promise<DuplicateProductKey[]> {
+      const keyed = db
+        .select({ key: sql<string>`${keyColumn(attribute)}`.as('key'), id: storeProducts.id })
+        .from(storeProducts)
+        .as('keyed');
+      const allIds = sql`array_agg(${keyed.id} order by ${keyed.id} collate "C")`;
+      const ids = options.maxIds === undefined ? allIds : sql`(${allIds})[1:${options.maxIds}]`;
+      const query = db
+        .select({
+          key: keyed.key,
+          productIds: sql<string[]>`${ids}`,
+          productCount: sql<number>`count(*)::int`,
+        })
+        .from(keyed)
+        .where(sql`${keyed.key} <> ''`)
+        .groupBy(keyed.key)
+        .having(sql`count(*) > 1`)
+        .orderBy(sql`${keyed.key} collate "C"`);
+      const rows = await (options.limit === undefined ? query : query.limit(options.limit));
+      return rows.map((r) => ({
+        key: r.key,
+        productIds: sortProductIds(r.productIds),
+        productCount: Number(r.productCount),
+      }));
     },
 
     async getProduct(id: string): Promise<StoreProduct | undefined> {
