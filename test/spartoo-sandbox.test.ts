@@ -698,6 +698,142 @@ describe('admin routes', () => {
   });
 });
 
+describe('data faults (corrupt)', () => {
+  const exportedOrder = async (oID: string) =>
+    (await ws('xml_export_orders.php', { oID })).root.orders.order[0];
+
+  it('exports the given raw text in place of a tag’s value, null leaving the tag out, on every line', async () => {
+    const oID = await newOrder({
+      date_purchased: '2024-03-01 10:00:00',
+      products: [
+        { products_reference: 'A', products_qty: 2, products_price_unit: '10.00' },
+        { products_reference: 'B', products_price_unit: '20.00' },
+      ],
+      corrupt: {
+        date_purchased: '',
+        order_total: 'N/A',
+        orders_status_id: 'onze',
+        products_qty: 'two',
+        products_price_unit: null,
+        products_price_unit_with_reduce: '<12 & co>',
+      },
+    });
+    const order = await exportedOrder(oID);
+    expect(order.date_purchased).toBe('');
+    expect(order.order_total).toBe('N/A');
+    expect(order.orders_status_id).toBe('onze');
+    expect(order.products.product.map((p: Record<string, string>) => p.products_reference)).toEqual([
+      'A',
+      'B',
+    ]);
+    for (const line of order.products.product) {
+      expect(line.products_qty).toBe('two');
+      expect(line).not.toHaveProperty('products_price_unit');
+      // Text, escaped: the answer stays well-formed (read() checks it), a data fault and not a transport one.
+      expect(line.products_price_unit_with_reduce).toBe('<12 & co>');
+    }
+    // The sandbox keeps its real values: GET shows them, with the corruption.
+    const held = (await admin('GET', `/_sandbox/orders/${oID}`)).json;
+    expect(held).toMatchObject({
+      date_purchased: '2024-03-01 10:00:00',
+      orders_status_id: 11,
+      products: [
+        expect.objectContaining({ products_qty: '2' }),
+        expect.objectContaining({ products_qty: '1' }),
+      ],
+      corrupt: { date_purchased: '', order_total: 'N/A', products_price_unit: null },
+    });
+  });
+
+  it('takes corrupt next to the order too, and behaves normally otherwise: date and status filters, acceptance', async () => {
+    const created = await admin('POST', '/_sandbox/orders', {
+      partenaire: KEY,
+      order: { date_purchased: '2024-03-01 10:00:00' },
+      corrupt: { date_purchased: null, orders_status_id: 'x' },
+    });
+    expect(created.status).toBe(201);
+    const oID = created.json.orders_id;
+    const exported = await exportedOrder(oID);
+    expect(exported).not.toHaveProperty('date_purchased');
+    expect(exported.orders_status_id).toBe('x');
+    const byDate = await ws('xml_export_orders.php', { date: '2024-03-01:10:00:00', statut: 11 });
+    expect(byDate.root.orders.order.map((o: { orders_id: string }) => o.orders_id)).toEqual([oID]);
+    expect((await ws('xml_export_orders.php', { date: '2024-03-01:10:00:01' })).root.orders).toBe('');
+    expect((await ws('xml_maj_orders.php', { oID, statut: 2 })).code).toBe(1);
+    expect(await statusOf(oID)).toBe(2);
+    expect(
+      (await ws('xml_export_orders.php', { date: '2024-01-01:00:00:00', statut: 2 })).root.orders.order,
+    ).toHaveLength(1);
+  });
+
+  it('repairs an order, and corrupts an existing one', async () => {
+    const oID = await newOrder({ date_purchased: '2024-03-01 10:00:00', corrupt: { date_purchased: '' } });
+    const repaired = await admin('POST', `/_sandbox/orders/${oID}/repair`);
+    expect(repaired.status).toBe(200);
+    expect(repaired.json).not.toHaveProperty('corrupt');
+    expect((await exportedOrder(oID)).date_purchased).toBe('2024-03-01 10:00:00');
+
+    const broken = await admin('POST', `/_sandbox/orders/${oID}/corrupt`, {
+      corrupt: { products_qty: 'two' },
+    });
+    expect(broken.json.corrupt).toEqual({ products_qty: 'two' });
+    expect((await exportedOrder(oID)).products.product[0].products_qty).toBe('two');
+    await admin('POST', `/_sandbox/orders/${oID}/corrupt`, { corrupt: {} });
+    expect((await admin('GET', `/_sandbox/orders/${oID}`)).json).not.toHaveProperty('corrupt');
+    expect((await exportedOrder(oID)).products.product[0].products_qty).toBe('1');
+    expect((await admin('POST', '/_sandbox/orders/NOPE/repair')).status).toBe(404);
+  });
+
+  it('rejects a corrupt tag it does not know with 400, naming it', async () => {
+    const bad = await admin('POST', '/_sandbox/orders', {
+      partenaire: KEY,
+      order: { corrupt: { customers_firstname: 'x', date_purchased: '' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.issues).toEqual([
+      { path: 'order.corrupt.customers_firstname', message: 'is not a tag the sandbox can corrupt' },
+    ]);
+    const oID = await newOrder();
+    expect(
+      (await admin('POST', `/_sandbox/orders/${oID}/corrupt`, { corrupt: { return_date: '' } })).status,
+    ).toBe(400);
+    const badReturn = await admin('POST', '/_sandbox/returns', {
+      partenaire: KEY,
+      corrupt: { date_purchased: '' },
+    });
+    expect(badReturn.status).toBe(400);
+  });
+
+  it('corrupts and repairs a return', async () => {
+    const created = await admin('POST', '/_sandbox/returns', {
+      partenaire: KEY,
+      return: { return_date: '2024-03-01 10:00:00', corrupt: { return_date: null } },
+      corrupt: { return_status: 'deux', products_name: '' },
+    });
+    expect(created.status).toBe(201);
+    const rID = created.json.return_id;
+    const exported = async () => (await ws('xml_export_returns.php', { rID })).root.returns.return[0];
+    const broken = await exported();
+    expect(broken).not.toHaveProperty('return_date');
+    expect(broken.return_status).toBe('deux');
+    expect(broken.product.products_name).toBe('');
+    const held = (await admin('GET', `/_sandbox/returns/${rID}`)).json;
+    expect(held).toMatchObject({
+      return_date: '2024-03-01 10:00:00',
+      return_status: 2,
+      corrupt: { return_date: null, return_status: 'deux', products_name: '' },
+    });
+    // Still filtered on its real date.
+    const since = String(Date.UTC(2024, 1, 29) / 1000);
+    expect((await ws('xml_export_returns.php', { date: since })).root.returns.return).toHaveLength(1);
+    expect((await ws('xml_maj_returns.php', { rID, statut: 4 })).code).toBe(1);
+    expect((await admin('POST', `/_sandbox/returns/${rID}/repair`)).json).not.toHaveProperty('corrupt');
+    expect(await exported()).toMatchObject({ return_date: '2024-03-01 10:00:00', return_status: '4' });
+    await admin('POST', `/_sandbox/returns/${rID}/corrupt`, { corrupt: { return_date: 'soon' } });
+    expect((await exported()).return_date).toBe('soon');
+  });
+});
+
 describe('fault injection', () => {
   it('validates the fault settings; an absent field turns that fault off', async () => {
     expect((await admin('PUT', '/_sandbox/faults', { failureRate: 2 })).status).toBe(400);

@@ -2,6 +2,18 @@
  * The sandbox's admin side (SPEC §7): JSON routes with which a test, a demo or the benchmark plays
  * Spartoo: creates merchants, orders and returns, makes Spartoo-side status changes, reads what the
  * webservices received and injects faults.
+ *
+ * Data faults (issue "Nothing lost, nothing stuck"): an order or a return can be exported in a shape
+ * the connector cannot read, while the sandbox keeps behaving normally with its real values (it can
+ * still be accepted, shipped, filtered by date and status).
+ * | method and path | does |
+ * |---|---|
+ * | `POST /_sandbox/orders` | also takes `corrupt` (next to `order`, or inside it): `{tag: text \| null}`; xml_export_orders.php writes `text` in place of the tag's value, `null` leaves the tag out. Order tags: `orders_id`, `payment_method`, `payment_price`, `shipping_price`, `shipping_name`, `order_total`, `orders_status_id`, `orders_status_name`, `date_purchased`, `last_modified`; line tags (every line): `products_*` (e.g. `products_qty`, `products_price_unit`, `products_price_unit_with_reduce`). Another tag → 400 |
+ * | `POST /_sandbox/orders/:oID/corrupt` | `{corrupt}` → 200 order: replaces the order's corruption (`{}` repairs) |
+ * | `POST /_sandbox/orders/:oID/repair` | → 200 order: exported with its real values again |
+ * | `POST /_sandbox/returns` | also takes `corrupt` (next to `return`, or inside it); tags `return_id`, `return_date`, `return_status`, `return_status_name`, `return_reason`, `order`, and the product's `products_*` |
+ * | `POST /_sandbox/returns/:rID/corrupt` · `POST /_sandbox/returns/:rID/repair` | as for orders |
+ * `GET /_sandbox/orders/:oID` and `GET /_sandbox/returns/:rID` show the real values and, while set, `corrupt`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -19,13 +31,16 @@ import {
   RELAY_NETWORKS,
 } from './fake-data';
 import {
+  type Corruption,
   CUSTOMER_FIELDS,
   DELIVERY_FIELDS,
   type Fields,
   maskPartenaire,
+  ORDER_CORRUPTIBLE_FIELDS,
   ORDER_STATUS_NAMES,
   PRODUCT_FIELDS,
   RELAY_FIELDS,
+  RETURN_CORRUPTIBLE_FIELDS,
   RETURN_PRODUCT_FIELDS,
   RETURN_STATUS_NAMES,
   type SandboxOrder,
@@ -38,6 +53,18 @@ import { spartooOrderTransition } from './webservices';
 const scalar = z.union([z.string(), z.number()]).transform(String);
 const fieldsInput = z.record(z.string(), scalar.nullable());
 const partenaire = z.string().trim().min(1, 'is required');
+
+/** A `corrupt` object: only tags the exports can carry broken; text written as given, null: no tag. */
+const corruptionInput = (allowed: readonly string[]) =>
+  z.record(z.string(), scalar.nullable()).superRefine((corruption, ctx) => {
+    for (const name of Object.keys(corruption)) {
+      if (!allowed.includes(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is not a tag the sandbox can corrupt` });
+      }
+    }
+  });
+const orderCorruption = corruptionInput([...ORDER_CORRUPTIBLE_FIELDS, ...PRODUCT_FIELDS]);
+const returnCorruption = corruptionInput([...RETURN_CORRUPTIBLE_FIELDS, ...RETURN_PRODUCT_FIELDS]);
 
 const orderInput = z.object({
   orders_id: z
@@ -56,6 +83,7 @@ const orderInput = z.object({
   order_total: scalar.optional(),
   date_purchased: scalar.optional(),
   products: z.array(fieldsInput).optional(),
+  corrupt: orderCorruption.optional(),
 });
 
 const returnInput = z.object({
@@ -67,9 +95,16 @@ const returnInput = z.object({
   return_reason: scalar.optional(),
   return_date: scalar.optional(),
   product: fieldsInput.optional(),
+  corrupt: returnCorruption.optional(),
 });
 
 const statutInput = z.object({ statut: z.coerce.number().int() });
+
+/** The corruption given next to the order (or return) and inside it; none when both are absent. */
+function corruptionOf(...given: (Corruption | undefined)[]): Corruption | undefined {
+  const merged = Object.assign({}, ...given.filter(Boolean)) as Corruption;
+  return Object.keys(merged).length ? merged : undefined;
+}
 
 const rate = z.number().min(0).max(1).optional().default(0);
 const faultsInput = z.object({
@@ -216,6 +251,7 @@ function buildOrder(state: SandboxState, merchant: string, input: z.infer<typeof
     products,
     tracking_number: '',
     transporteur: '',
+    ...(input.corrupt && Object.keys(input.corrupt).length ? { corrupt: input.corrupt } : {}),
   };
 }
 
@@ -237,6 +273,7 @@ function orderJson(order: SandboxOrder) {
     products: order.products,
     tracking_number: order.tracking_number,
     transporteur: order.transporteur,
+    ...(order.corrupt ? { corrupt: order.corrupt } : {}),
   };
 }
 
@@ -251,6 +288,7 @@ function returnJson(ret: SandboxReturn) {
     order: ret.order,
     product: ret.product,
     label_link: ret.label_link,
+    ...(ret.corrupt ? { corrupt: ret.corrupt } : {}),
   };
 }
 
@@ -269,6 +307,12 @@ function orderForReturn(state: SandboxState, merchant: string, orderId: string |
   return order;
 }
 
+/** Sets what the exports write instead of the real values; nothing (or `{}`) repairs. */
+function setCorruption(target: { corrupt?: Corruption }, corrupt: Corruption | undefined): void {
+  if (corrupt && Object.keys(corrupt).length > 0) target.corrupt = corrupt;
+  else delete target.corrupt;
+}
+
 export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): void {
   app.post('/_sandbox/merchants', async (request, reply) => {
     const parsed = z.object({ partenaire }).safeParse(request.body ?? {});
@@ -278,12 +322,16 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
   });
 
   app.post('/_sandbox/orders', async (request, reply) => {
-    const parsed = z.object({ partenaire, order: orderInput.optional() }).safeParse(request.body ?? {});
+    const parsed = z
+      .object({ partenaire, order: orderInput.optional(), corrupt: orderCorruption.optional() })
+      .safeParse(request.body ?? {});
     if (!parsed.success) return badRequest(reply, parsed.error);
     try {
       // Orders for a merchant code the sandbox has not seen create that merchant: less ceremony for demos.
       state.ensureMerchant(parsed.data.partenaire);
-      const order = buildOrder(state, parsed.data.partenaire, parsed.data.order ?? {});
+      const input = parsed.data.order ?? {};
+      const corrupt = corruptionOf(input.corrupt, parsed.data.corrupt);
+      const order = buildOrder(state, parsed.data.partenaire, { ...input, corrupt });
       state.orders.set(order.orders_id, order);
       return reply.code(201).send({ orders_id: order.orders_id });
     } catch (err) {
@@ -319,10 +367,29 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
     return orderJson(order);
   });
 
+  app.post<{ Params: { oID: string } }>('/_sandbox/orders/:oID/corrupt', async (request, reply) => {
+    const order = state.orders.get(request.params.oID);
+    if (!order) return notFound(reply, 'order');
+    const parsed = z.object({ corrupt: orderCorruption }).safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    setCorruption(order, parsed.data.corrupt);
+    return orderJson(order);
+  });
+
+  app.post<{ Params: { oID: string } }>('/_sandbox/orders/:oID/repair', async (request, reply) => {
+    const order = state.orders.get(request.params.oID);
+    if (!order) return notFound(reply, 'order');
+    setCorruption(order, undefined);
+    return orderJson(order);
+  });
+
   app.post('/_sandbox/returns', async (request, reply) => {
-    const parsed = z.object({ partenaire, return: returnInput.optional() }).safeParse(request.body ?? {});
+    const parsed = z
+      .object({ partenaire, return: returnInput.optional(), corrupt: returnCorruption.optional() })
+      .safeParse(request.body ?? {});
     if (!parsed.success) return badRequest(reply, parsed.error);
     const input = parsed.data.return ?? {};
+    const corrupt = corruptionOf(input.corrupt, parsed.data.corrupt);
     const merchant = parsed.data.partenaire;
     try {
       if (input.return_id !== undefined && state.returns.has(input.return_id)) {
@@ -350,6 +417,7 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
         order: order.orders_id,
         product: merge(RETURN_PRODUCT_FIELDS, line, given),
         label_link: '',
+        ...(corrupt ? { corrupt } : {}),
       };
       state.returns.set(ret.return_id, ret);
       return reply.code(201).send({ return_id: ret.return_id });
@@ -362,6 +430,22 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
   app.get<{ Params: { rID: string } }>('/_sandbox/returns/:rID', async (request, reply) => {
     const ret = state.returns.get(request.params.rID);
     return ret ? returnJson(ret) : notFound(reply, 'return');
+  });
+
+  app.post<{ Params: { rID: string } }>('/_sandbox/returns/:rID/corrupt', async (request, reply) => {
+    const ret = state.returns.get(request.params.rID);
+    if (!ret) return notFound(reply, 'return');
+    const parsed = z.object({ corrupt: returnCorruption }).safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    setCorruption(ret, parsed.data.corrupt);
+    return returnJson(ret);
+  });
+
+  app.post<{ Params: { rID: string } }>('/_sandbox/returns/:rID/repair', async (request, reply) => {
+    const ret = state.returns.get(request.params.rID);
+    if (!ret) return notFound(reply, 'return');
+    setCorruption(ret, undefined);
+    return returnJson(ret);
   });
 
   /** Spartoo's own steps after an accepted return: paid (5), refunded (7). */

@@ -64,6 +64,36 @@ export const RETURN_PRODUCT_FIELDS = [
   'products_color',
 ] as const;
 
+/** Order tags whose exported text a test can corrupt (`corrupt`), besides PRODUCT_FIELDS on every line. */
+export const ORDER_CORRUPTIBLE_FIELDS = [
+  'orders_id',
+  'payment_method',
+  'payment_price',
+  'shipping_price',
+  'shipping_name',
+  'order_total',
+  'orders_status_id',
+  'orders_status_name',
+  'date_purchased',
+  'last_modified',
+] as const;
+
+/** Return tags whose exported text a test can corrupt, besides RETURN_PRODUCT_FIELDS. */
+export const RETURN_CORRUPTIBLE_FIELDS = [
+  'return_id',
+  'return_date',
+  'return_status',
+  'return_status_name',
+  'return_reason',
+  'order',
+] as const;
+
+/**
+ * A data fault a test injects: tag name → the raw text the exports write in place of its value, or
+ * null to leave the tag out. Only the exported XML changes; the sandbox keeps and uses the real values.
+ */
+export type Corruption = Record<string, string | null>;
+
 /** Status names as the French site shows them. */
 export const ORDER_STATUS_NAMES: Readonly<Record<number, string>> = {
   11: 'Commande Vérifiée',
@@ -103,6 +133,8 @@ export interface SandboxOrder {
   products: Fields[];
   tracking_number: string;
   transporteur: string;
+  /** What xml_export_orders.php writes instead of the real values, until repaired. */
+  corrupt?: Corruption;
 }
 
 export interface SandboxReturn {
@@ -115,6 +147,8 @@ export interface SandboxReturn {
   order: string;
   product: Fields;
   label_link: string;
+  /** What xml_export_returns.php writes instead of the real values, until repaired. */
+  corrupt?: Corruption;
 }
 
 export interface StockEntry {

@@ -9,12 +9,15 @@ import { spartooErrorMessage } from '../errors';
 import { formatSpartooDateTime, parseSpartooDate } from '../values';
 import { CDATA, createSpartooXmlBuilder, createSpartooXmlParser, XML_DECLARATION } from '../xml';
 import {
+  type Corruption,
   CUSTOMER_FIELDS,
   DELIVERY_FIELDS,
   type Fields,
+  ORDER_CORRUPTIBLE_FIELDS,
   ORDER_STATUS_NAMES,
   PRODUCT_FIELDS,
   RELAY_FIELDS,
+  RETURN_CORRUPTIBLE_FIELDS,
   RETURN_PRODUCT_FIELDS,
   RETURN_STATUS_NAMES,
   type SandboxOrder,
@@ -72,8 +75,27 @@ const PRODUCT_NUMBERS = [
   'products_final_price',
 ];
 
+/**
+ * Puts a test's raw text in place of the given tags' values (null: no such tag), as a broken export
+ * would carry them. Written as text (escaped), so the document stays well-formed: a data fault, not a
+ * transport one (those are the `malformedRate` fault).
+ */
+function corrupted(node: XmlNode, corruption: Corruption | undefined, fields: readonly string[]): XmlNode {
+  if (!corruption) return node;
+  for (const name of fields) {
+    if (!(name in corruption)) continue;
+    const raw = corruption[name];
+    if (raw === null || raw === undefined) delete node[name];
+    else node[name] = raw;
+  }
+  return node;
+}
+
 export function orderNode(order: SandboxOrder): XmlNode {
-  return {
+  const lines = order.products.map((p) =>
+    corrupted(fieldsNode(PRODUCT_FIELDS, p, PRODUCT_NUMBERS), order.corrupt, PRODUCT_FIELDS),
+  );
+  const node: XmlNode = {
     orders_id: order.orders_id,
     customers: fieldsNode(CUSTOMER_FIELDS, order.customers),
     delivery: {
@@ -89,20 +111,23 @@ export function orderNode(order: SandboxOrder): XmlNode {
     orders_status_name: cdata(ORDER_STATUS_NAMES[order.orders_status_id] ?? ''),
     date_purchased: order.date_purchased,
     last_modified: order.last_modified,
-    products: { product: order.products.map((p) => fieldsNode(PRODUCT_FIELDS, p, PRODUCT_NUMBERS)) },
+    products: { product: lines },
   };
+  return corrupted(node, order.corrupt, ORDER_CORRUPTIBLE_FIELDS);
 }
 
 export function returnNode(ret: SandboxReturn): XmlNode {
-  return {
+  const product = fieldsNode(RETURN_PRODUCT_FIELDS, ret.product, ['products_spartoo']);
+  const node: XmlNode = {
     return_id: ret.return_id,
     return_date: ret.return_date,
     return_status: ret.return_status,
     return_status_name: cdata(RETURN_STATUS_NAMES[ret.return_status] ?? ''),
     return_reason: cdata(ret.return_reason),
     order: ret.order,
-    product: fieldsNode(RETURN_PRODUCT_FIELDS, ret.product, ['products_spartoo']),
+    product: corrupted(product, ret.corrupt, RETURN_PRODUCT_FIELDS),
   };
+  return corrupted(node, ret.corrupt, RETURN_CORRUPTIBLE_FIELDS);
 }
 
 const itemError = (code: number) =>
