@@ -4,8 +4,8 @@
  * negative code) or SpartooTransportError (no usable answer). The merchant code only ever travels in
  * the POST body: it is in no URL, no message and nothing thrown.
  */
-import { SpartooError, SpartooTransportError } from './errors';
-import type { SpartooOrder, SpartooReturn, StockSize } from './types';
+import { SpartooError, SpartooTransportError, SpartooUnreadableDocumentError } from './errors';
+import type { OrdersExport, ReturnsExport, SpartooOrder, StockSize, UnreadableDocument } from './types';
 import { formatOrdersExportDate, formatReturnsExportDate } from './values';
 import {
   buildStockBatchXml,
@@ -70,13 +70,20 @@ export interface StockBatchResult {
 }
 
 export interface SpartooClient {
-  /** Orders purchased on or after `since` (all when absent), optionally with one status. */
-  exportOrders(query?: { since?: Date; status?: number }): Promise<SpartooOrder[]>;
-  /** One order; SpartooError -6 when Spartoo does not know it. */
+  /**
+   * Orders purchased on or after `since` (all when absent), optionally with one status; an order
+   * that cannot be read is in `unreadable` and never hides the others.
+   */
+  exportOrders(query?: { since?: Date; status?: number }): Promise<OrdersExport>;
+  /**
+   * One order; SpartooError -6 when Spartoo does not know it, SpartooUnreadableDocumentError (not
+   * retryable) when Spartoo's copy cannot be read.
+   */
   getOrder(oID: string): Promise<SpartooOrder>;
   /** Accept (2), ship (3) or refuse / cancel (41); `alreadyDone` when the order already had that status. */
   updateOrderStatus(input: UpdateOrderStatusInput): Promise<{ alreadyDone: boolean }>;
-  exportReturns(query?: ExportReturnsQuery, status?: number): Promise<SpartooReturn[]>;
+  /** Returns by date, order or id; a return that cannot be read is in `unreadable`. */
+  exportReturns(query?: ExportReturnsQuery, status?: number): Promise<ReturnsExport>;
   updateReturn(input: UpdateReturnInput): Promise<{ alreadyDone: boolean }>;
   /** One size's absolute quantity; `alreadyDone` when Spartoo already had that quantity (-18). */
   updateStock(size: StockSize): Promise<{ alreadyDone: boolean }>;
@@ -151,11 +158,13 @@ export function createSpartooClient(options: SpartooClientOptions): SpartooClien
     getOrder: (oID) =>
       guarded(async () => {
         const script = SPARTOO_SCRIPTS.exportOrders;
-        const orders = parseOrdersXml(await post(script, { oID }), script);
+        const { orders, unreadable } = parseOrdersXml(await post(script, { oID }), script);
         const order = orders.find((o) => o.ordersId === oID);
+        if (order) return order;
+        const broken = askedFor(oID, orders.length, unreadable);
+        if (broken) throw new SpartooUnreadableDocumentError(script, broken.error, oID);
         // An OK answer without the order is still "not found", in Spartoo's own terms.
-        if (!order) throw new SpartooError(-6, script);
-        return order;
+        throw new SpartooError(-6, script);
       }),
 
     updateOrderStatus: (input) =>
@@ -237,6 +246,21 @@ export function createSpartooClient(options: SpartooClientOptions): SpartooClien
 }
 
 /**
+ * The unreadable document that is the one asked for: the one with its id, or, when the answer holds
+ * nothing else, the one whose id could not be read.
+ */
+function askedFor(
+  id: string,
+  readCount: number,
+  unreadable: readonly UnreadableDocument[],
+): UnreadableDocument | undefined {
+  const own = unreadable.find((u) => u.id === id);
+  if (own) return own;
+  const [only] = unreadable;
+  return readCount === 0 && unreadable.length === 1 && only?.id === undefined ? only : undefined;
+}
+
+/**
  * The body as text in its declared charset (Content-Type, else the XML declaration): a PHP service may
  * well answer in ISO-8859-1, which fetch's text() would read as broken UTF-8.
  */
@@ -270,6 +294,9 @@ function redact(err: unknown, apiKey: string): unknown {
   if (err instanceof SpartooError) return new SpartooError(err.code, err.script, mask(err.description));
   if (err instanceof SpartooTransportError) {
     return new SpartooTransportError(err.script, err.kind, mask(err.detail), { httpStatus: err.httpStatus });
+  }
+  if (err instanceof SpartooUnreadableDocumentError) {
+    return new SpartooUnreadableDocumentError(err.script, mask(err.message), err.documentId);
   }
   return new Error(mask(err.message));
 }

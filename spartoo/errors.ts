@@ -1,7 +1,8 @@
 /**
  * Typed failures of a Spartoo webservice call (spartoo-webservices.md, "Error codes").
- * Two families: Spartoo answered with a negative code (SpartooError), or no usable answer came back
- * (SpartooTransportError). Neither ever carries the merchant code (`partenaire`).
+ * Three families: Spartoo answered with a negative code (SpartooError), no usable answer came back
+ * (SpartooTransportError), or a well-formed answer holds the document asked for in a shape it cannot
+ * be read in (SpartooUnreadableDocumentError). None ever carries the merchant code (`partenaire`).
  */
 
 /** Spartoo's code table; used when an answer carries a bare code without a description. */
@@ -86,6 +87,26 @@ export class SpartooTransportError extends Error {
     this.kind = kind;
     this.detail = detail;
     this.httpStatus = options?.httpStatus;
+  }
+}
+
+/**
+ * Spartoo answered, well-formed, but the one order or return asked for does not have the expected shape
+ * (no purchase date, a line without a price, a quantity "two"): asking again gets the same answer
+ * until Spartoo's data is fixed, so it is not retryable. The message names the fields and what is
+ * wrong with them, never their values (customer names, addresses, e-mails, phones).
+ */
+export class SpartooUnreadableDocumentError extends Error {
+  override readonly name = 'SpartooUnreadableDocumentError';
+  readonly script: string;
+  /** `orders_id` / `return_id` of the document asked for. */
+  readonly documentId?: string;
+  readonly retryable = false;
+
+  constructor(script: string, message: string, documentId?: string) {
+    super(message);
+    this.script = script;
+    this.documentId = documentId;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Spartoo's documents as the product uses them once parsed (spartoo-webservices.md): field names
- * keep Spartoo's meaning in camelCase, money is integer cents, dates are ISO strings (UTC).
+ * keep Spartoo's meaning in camelCase, money is integer cents, dates are ISO strings (UTC instants;
+ * Spartoo writes them as Paris wall-clock time, see values.ts).
  */
 
 export const ORDER_STATUS = {
@@ -86,8 +87,9 @@ export interface SpartooOrder {
   orderTotalCents: number;
   ordersStatusId: number;
   ordersStatusName: string;
-  /** ISO 8601, UTC. */
+  /** ISO 8601, UTC; always a valid date (an order without one is unreadable). */
   datePurchased: string;
+  /** ISO 8601, UTC; '' when Spartoo sent none. */
   lastModified: string;
   products: SpartooOrderLine[];
   errors: { id: number; description: string }[];
@@ -104,13 +106,44 @@ export interface SpartooReturnProduct {
 
 export interface SpartooReturn {
   returnId: string;
-  /** ISO 8601, UTC. */
+  /** ISO 8601, UTC; always a valid date (a return without one is unreadable). */
   returnDate: string;
   returnStatus: number;
   returnStatusName: string;
   returnReason: string;
   orderId: string;
   product: SpartooReturnProduct;
+}
+
+/**
+ * An `<order>` or `<return>` of a well-formed answer that does not have the expected shape (a line
+ * without a price, a quantity "two", no purchase date): reported on its own, so it never hides the
+ * readable ones.
+ */
+export interface UnreadableDocument {
+  /** `orders_id` / `return_id`, when it could be read. */
+  id?: string;
+  /**
+   * What is wrong, for a merchant: `order 12345: products.product.0.products_qty: must be an integer`.
+   * Field paths and reasons only, never a field's value (names, addresses, e-mails, phones).
+   */
+  error: string;
+  /** ISO 8601 UTC of `date_purchased` (a return's `return_date`), when it could be read. */
+  datePurchased?: string;
+  /** `orders_status_id` (a return's `return_status`), when it could be read. */
+  statusId?: number;
+}
+
+/** An xml_export_orders.php answer: the orders read, and those that could not be. */
+export interface OrdersExport {
+  orders: SpartooOrder[];
+  unreadable: UnreadableDocument[];
+}
+
+/** An xml_export_returns.php answer: the returns read, and those that could not be. */
+export interface ReturnsExport {
+  returns: SpartooReturn[];
+  unreadable: UnreadableDocument[];
 }
 
 export interface StockSize {

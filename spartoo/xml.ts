@@ -1,12 +1,17 @@
 /**
  * Spartoo's XML documents in and out (spartoo-webservices.md). Parsing is fast-xml-parser into plain
- * objects, then zod: unknown tags are dropped, missing optional tags become '' / undefined, and anything
- * that does not fit the expected shape is a transport failure (retryable), never wrong data.
+ * objects, then zod: unknown tags are dropped, missing optional tags become '' / undefined. An answer
+ * that is not well-formed XML with the expected frame (`<root>`, `<orders>`, a result code) is a
+ * transport failure (retryable); within a good frame each `<order>` / `<return>` is read on its own,
+ * and one that does not fit its shape is reported as unreadable, never as wrong data and never in the
+ * way of the others.
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import { ALREADY_DONE_CODES, SpartooError, SpartooTransportError, spartooErrorMessage } from './errors';
 import type {
+  OrdersExport,
+  ReturnsExport,
   SpartooCustomer,
   SpartooDelivery,
   SpartooOrder,
@@ -14,8 +19,9 @@ import type {
   SpartooRelayInfo,
   SpartooReturn,
   StockSize,
+  UnreadableDocument,
 } from './types';
-import { spartooDateToIso, toCents } from './values';
+import { parseSpartooDate, toCents } from './values';
 
 export const CDATA = '#cdata';
 
@@ -118,12 +124,28 @@ function throwIfError(script: string, result: SpartooResult | undefined): void {
   if (result && result.code < 0) throw new SpartooError(result.code, script, result.description);
 }
 
-function shapeError(script: string, error: z.ZodError, at: PropertyKey[] = []): SpartooTransportError {
-  const detail = error.issues
+/**
+ * Messages for the issues zod words itself: what is wrong, never the value (a customer's name or
+ * address must not reach a log or an order's error). Our own messages ('is required', 'must be an
+ * integer', …) are set on the schemas and take precedence.
+ */
+const issueMessage: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== 'invalid_type') return 'is not valid';
+  if (issue.input === undefined) return 'is required';
+  return issue.expected === 'string' ? 'must be text, not nested tags' : `must be ${issue.expected}`;
+};
+
+/** `path: what is wrong; …` for the first three issues, and how many more there are. */
+function describeIssues(error: z.ZodError, at: PropertyKey[] = []): string {
+  const shown = error.issues
     .slice(0, 3)
-    .map((issue) => `${[...at, ...issue.path].map(String).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-  return new SpartooTransportError(script, 'unexpected_shape', detail);
+    .map((issue) => `${[...at, ...issue.path].map(String).join('.') || '(root)'}: ${issue.message}`);
+  const more = error.issues.length - shown.length;
+  return more > 0 ? `${shown.join('; ')}; and ${more} more` : shown.join('; ');
+}
+
+function shapeError(script: string, error: z.ZodError, at: PropertyKey[] = []): SpartooTransportError {
+  return new SpartooTransportError(script, 'unexpected_shape', describeIssues(error, at));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -160,17 +182,25 @@ const optionalAmountCents = z
     }
   });
 
-const isoDate = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    try {
-      return spartooDateToIso(value ?? '');
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not a date' });
+/** A Spartoo date (Paris wall-clock time) as ISO UTC; '' when absent, empty or zero, unless required. */
+const isoDate = (required: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      let date: Date | undefined;
+      try {
+        date = parseSpartooDate(value ?? '');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not a date' });
+        return z.NEVER;
+      }
+      if (date) return date.toISOString();
+      if (!required) return '';
+      ctx.addIssue({ code: 'custom', message: 'is required' });
       return z.NEVER;
-    }
-  });
+    });
+const requiredIsoDate = isoDate(true);
 
 const errorList = element({
   error: z.array(element({ id: integer, description: text })).optional(),
@@ -285,6 +315,7 @@ const productSchema = element({
   if (priceUnitCents === undefined) {
     ctx.addIssue({
       code: 'custom',
+      path: ['products_price_unit'],
       message: 'a line needs products_price_unit or products_price_unit_with_reduce',
     });
     return z.NEVER;
@@ -319,8 +350,8 @@ const orderSchema = element({
   order_total: optionalAmountCents,
   orders_status_id: integer,
   orders_status_name: text,
-  date_purchased: isoDate,
-  last_modified: isoDate,
+  date_purchased: requiredIsoDate,
+  last_modified: isoDate(false),
   products: element({ product: z.array(productSchema).optional() }).transform((p) => p.product ?? []),
   errors: itemErrors,
 }).transform((o): SpartooOrder => {
@@ -345,11 +376,9 @@ const orderSchema = element({
   };
 });
 
-const ordersSchema = element({ order: z.array(orderSchema).optional() }).transform((o) => o.order ?? []);
-
 const returnSchema = element({
   return_id: requiredText,
-  return_date: isoDate,
+  return_date: requiredIsoDate,
   return_status: integer,
   return_status_name: text,
   return_reason: text,
@@ -381,37 +410,108 @@ const returnSchema = element({
   }),
 );
 
-const returnsSchema = element({ return: z.array(returnSchema).optional() }).transform((r) => r.return ?? []);
-
 // ---------------------------------------------------------------------------------------------------
 // Responses of each script
 
-/** xml_export_orders.php: the orders, [] for `<orders/>`. Throws SpartooError on a negative code. */
-export function parseOrdersXml(body: string, script = 'xml_export_orders.php'): SpartooOrder[] {
-  const root = readSpartooRoot(script, body);
-  const result = resultOf(root);
-  throwIfError(script, result);
-  if (root.orders === undefined) {
-    if (result) return [];
-    throw new SpartooTransportError(script, 'unexpected_shape', 'neither <orders> nor a result code');
+/**
+ * The `<order>` / `<return>` elements of a list (`<orders>`, `<returns>`): none for an empty list or
+ * none at all when the root has a result code; anything else is not Spartoo's frame.
+ */
+function listItems(script: string, root: XmlNode, container: string, item: string): unknown[] {
+  const list = root[container];
+  if (list === undefined) {
+    if (resultOf(root)) return [];
+    throw new SpartooTransportError(script, 'unexpected_shape', `neither <${container}> nor a result code`);
   }
-  const parsed = ordersSchema.safeParse(root.orders);
-  if (!parsed.success) throw shapeError(script, parsed.error);
-  return parsed.data;
+  if (list === '') return [];
+  if (!isNode(list)) {
+    throw new SpartooTransportError(script, 'unexpected_shape', `<${container}> is not a list`);
+  }
+  const items = list[item];
+  return Array.isArray(items) ? items : [];
 }
 
-/** xml_export_returns.php: the returns, [] for `<returns/>`. Throws SpartooError on a negative code. */
-export function parseReturnsXml(body: string, script = 'xml_export_returns.php'): SpartooReturn[] {
+/** One document's own text field, when it is plain non-empty text. */
+const ownText = (node: unknown, field: string): string | undefined => {
+  const value = isNode(node) ? node[field] : undefined;
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+};
+
+interface DocumentKind<T> {
+  /** `order`, `return`: how a message names the document. */
+  noun: string;
+  schema: z.ZodType<T>;
+  idField: string;
+  dateField: string;
+  statusField: string;
+}
+
+/**
+ * Reads each item on its own: one that does not fit its shape becomes an UnreadableDocument with what
+ * could still be read of it (id, date, status) and a message of field paths and reasons.
+ */
+function readEach<T>(
+  items: unknown[],
+  kind: DocumentKind<T>,
+): { read: T[]; unreadable: UnreadableDocument[] } {
+  const read: T[] = [];
+  const unreadable: UnreadableDocument[] = [];
+  items.forEach((item, index) => {
+    const parsed = kind.schema.safeParse(item, { error: issueMessage });
+    if (parsed.success) {
+      read.push(parsed.data);
+      return;
+    }
+    const id = ownText(item, kind.idField);
+    const label = id === undefined ? `${kind.noun} #${index + 1} of the answer` : `${kind.noun} ${id}`;
+    const date = requiredIsoDate.safeParse(ownText(item, kind.dateField));
+    const status = integer.safeParse(ownText(item, kind.statusField));
+    unreadable.push({
+      ...(id === undefined ? {} : { id }),
+      error: `${label}: ${describeIssues(parsed.error)}`,
+      ...(date.success ? { datePurchased: date.data } : {}),
+      ...(status.success ? { statusId: status.data } : {}),
+    });
+  });
+  return { read, unreadable };
+}
+
+const ORDER: DocumentKind<SpartooOrder> = {
+  noun: 'order',
+  schema: orderSchema,
+  idField: 'orders_id',
+  dateField: 'date_purchased',
+  statusField: 'orders_status_id',
+};
+
+const RETURN: DocumentKind<SpartooReturn> = {
+  noun: 'return',
+  schema: returnSchema,
+  idField: 'return_id',
+  dateField: 'return_date',
+  statusField: 'return_status',
+};
+
+/**
+ * xml_export_orders.php: the orders, and the ones that could not be read; none for `<orders/>`.
+ * Throws SpartooError on a negative code, SpartooTransportError when the answer is not Spartoo's frame.
+ */
+export function parseOrdersXml(body: string, script = 'xml_export_orders.php'): OrdersExport {
   const root = readSpartooRoot(script, body);
-  const result = resultOf(root);
-  throwIfError(script, result);
-  if (root.returns === undefined) {
-    if (result) return [];
-    throw new SpartooTransportError(script, 'unexpected_shape', 'neither <returns> nor a result code');
-  }
-  const parsed = returnsSchema.safeParse(root.returns);
-  if (!parsed.success) throw shapeError(script, parsed.error);
-  return parsed.data;
+  throwIfError(script, resultOf(root));
+  const { read, unreadable } = readEach(listItems(script, root, 'orders', 'order'), ORDER);
+  return { orders: read, unreadable };
+}
+
+/**
+ * xml_export_returns.php: the returns, and the ones that could not be read; none for `<returns/>`.
+ * Throws SpartooError on a negative code, SpartooTransportError when the answer is not Spartoo's frame.
+ */
+export function parseReturnsXml(body: string, script = 'xml_export_returns.php'): ReturnsExport {
+  const root = readSpartooRoot(script, body);
+  throwIfError(script, resultOf(root));
+  const { read, unreadable } = readEach(listItems(script, root, 'returns', 'return'), RETURN);
+  return { returns: read, unreadable };
 }
 
 function itemResults(root: XmlNode): SpartooResult[] {
@@ -467,7 +567,7 @@ export function parseStockBatchXml(body: string, script = 'xml_maj_stock_batch.p
     throw new SpartooTransportError(script, 'unexpected_shape', 'no result code');
   }
   return products.map((product, index) => {
-    const parsed = batchProductSchema.safeParse(product);
+    const parsed = batchProductSchema.safeParse(product, { error: issueMessage });
     if (!parsed.success) throw shapeError(script, parsed.error, ['products', 'product', index]);
     const own = resultOf(product) ?? { code: 1, description: '' };
     return {

@@ -2,7 +2,12 @@ import { type AddressInfo, createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSpartooClient, type SpartooClient } from '../spartoo/client';
-import { isRetryable, SpartooError, SpartooTransportError } from '../spartoo/errors';
+import {
+  isRetryable,
+  SpartooError,
+  SpartooTransportError,
+  SpartooUnreadableDocumentError,
+} from '../spartoo/errors';
 import { createSandbox } from '../spartoo/sandbox/app';
 import type { SpartooOrder } from '../spartoo/types';
 import { callSandboxAdmin } from './support/sandbox';
@@ -42,6 +47,19 @@ async function newReturn(body: Record<string, unknown> = {}): Promise<string> {
 }
 
 const held = async (oID: string) => (await admin('GET', `/_sandbox/orders/${oID}`)).json;
+
+/** The orders of an export that must hold nothing unreadable. */
+async function exported(query?: Parameters<SpartooClient['exportOrders']>[0]) {
+  const { orders, unreadable } = await client.exportOrders(query);
+  expect(unreadable).toEqual([]);
+  return orders;
+}
+
+async function exportedReturns(...args: Parameters<SpartooClient['exportReturns']>) {
+  const { returns, unreadable } = await client.exportReturns(...args);
+  expect(unreadable).toEqual([]);
+  return returns;
+}
 const calls = async () => (await admin('GET', `/_sandbox/calls?partenaire=${KEY}`)).json;
 const setFaults = (faults: Record<string, number>) => admin('PUT', '/_sandbox/faults', faults);
 
@@ -97,7 +115,7 @@ describe('orders', () => {
     await admin('POST', `/_sandbox/orders/${c}/status`, { statut: 2 });
 
     // 10:00 in Paris is 09:00 UTC in winter.
-    const since = await client.exportOrders({ since: new Date('2024-03-02T09:00:00Z') });
+    const since = await exported({ since: new Date('2024-03-02T09:00:00Z') });
     expect(since.map((o) => o.ordersId)).toEqual([b, c]);
     const order = since[0]!;
     expect(order).toMatchObject({
@@ -123,9 +141,9 @@ describe('orders', () => {
     const [request] = await calls();
     expect(request.params.date).toBe('2024-03-02:10:00:00');
 
-    expect((await client.exportOrders({ status: 2 })).map((o) => o.ordersId)).toEqual([c]);
-    expect(await client.exportOrders({ since: new Date('2030-01-01T00:00:00Z') })).toEqual([]);
-    expect(await client.exportOrders()).toHaveLength(3);
+    expect((await exported({ status: 2 })).map((o) => o.ordersId)).toEqual([c]);
+    expect(await exported({ since: new Date('2030-01-01T00:00:00Z') })).toEqual([]);
+    expect(await exported()).toHaveLength(3);
   });
 
   it('reads a relay point delivery', async () => {
@@ -238,13 +256,13 @@ describe('returns', () => {
     });
     const newer = await newReturn({ order: oID, return_date: '2024-03-10 10:00:00' });
 
-    const since = await client.exportReturns({ since: new Date('2024-03-05T00:00:00Z') });
+    const since = await exportedReturns({ since: new Date('2024-03-05T00:00:00Z') });
     expect(since.map((r) => r.returnId)).toEqual([newer]);
     expect((await calls())[0].params.date).toBe(String(Date.UTC(2024, 2, 5) / 1000));
 
-    const byOrder = await client.exportReturns({ oID });
+    const byOrder = await exportedReturns({ oID });
     expect(byOrder.map((r) => r.returnId)).toEqual([older, newer]);
-    const [one] = await client.exportReturns({ rID: older });
+    const [one] = await exportedReturns({ rID: older });
     expect(one).toEqual({
       returnId: older,
       returnDate: '2024-03-01T09:00:00.000Z',
@@ -254,8 +272,8 @@ describe('returns', () => {
       orderId: oID,
       product: expect.objectContaining({ productsReference: 'KIC-1', productsName: 'Baskets Kickers' }),
     });
-    expect(await client.exportReturns({ oID }, 4)).toEqual([]);
-    expect(await client.exportReturns()).toHaveLength(2);
+    expect(await exportedReturns({ oID }, 4)).toEqual([]);
+    expect(await exportedReturns()).toHaveLength(2);
     await expect(client.exportReturns({ rID: 'NOPE' })).rejects.toMatchObject({ code: -6 });
   });
 
@@ -275,6 +293,123 @@ describe('returns', () => {
     expect(await client.updateReturn({ rID: refused, status: 3 })).toEqual({ alreadyDone: false });
     expect(await client.updateReturn({ rID: refused, status: 4 })).toEqual({ alreadyDone: false });
     await expect(client.updateReturn({ rID: refused })).rejects.toMatchObject({ code: -5 });
+  });
+});
+
+describe('unreadable orders and returns', () => {
+  /** A customer whose every value must stay out of what an unreadable order reports. */
+  const customer = {
+    customers_firstname: 'Gwendoline',
+    customers_lastname: 'Quatrefages',
+    customers_street_address: '17 impasse des Secrets',
+    customers_email_address: 'gwendoline.quatrefages@example.fr',
+    customers_telephone: '0698765432',
+  };
+  const expectNoCustomerValue = (text: string) => {
+    for (const value of Object.values(customer)) expect(text).not.toContain(value);
+  };
+  const faults = {
+    'NO-PRICE': { products_price_unit: null, products_price_unit_with_reduce: null },
+    'BAD-QTY': { products_qty: 'two' },
+    'NO-DATE': { date_purchased: '' },
+  } as const;
+
+  async function brokenOrders() {
+    const good = await newOrder({ customers: customer, date_purchased: '2024-03-01 10:00:00' });
+    for (const [orders_id, corrupt] of Object.entries(faults)) {
+      await newOrder({ orders_id, customers: customer, date_purchased: '2024-03-02 10:00:00', corrupt });
+    }
+    return good;
+  }
+
+  it('exports the good order and reports each unreadable one with its id and what is wrong, no customer value', async () => {
+    const good = await brokenOrders();
+    const { orders, unreadable } = await client.exportOrders();
+    expect(orders.map((o) => o.ordersId)).toEqual([good]);
+    expect(unreadable).toEqual([
+      {
+        id: 'NO-PRICE',
+        error:
+          'order NO-PRICE: products.product.0.products_price_unit: a line needs products_price_unit or products_price_unit_with_reduce',
+        datePurchased: '2024-03-02T09:00:00.000Z',
+        statusId: 11,
+      },
+      {
+        id: 'BAD-QTY',
+        error: 'order BAD-QTY: products.product.0.products_qty: must be an integer',
+        datePurchased: '2024-03-02T09:00:00.000Z',
+        statusId: 11,
+      },
+      { id: 'NO-DATE', error: 'order NO-DATE: date_purchased: is required', statusId: 11 },
+    ]);
+    expectNoCustomerValue(JSON.stringify(unreadable));
+  });
+
+  it('throws a non-retryable SpartooUnreadableDocumentError for one unreadable order, until it is repaired', async () => {
+    const good = await brokenOrders();
+    expect((await client.getOrder(good)).ordersId).toBe(good);
+    for (const oID of Object.keys(faults)) {
+      const err = await failure(() => client.getOrder(oID));
+      expect(err).toBeInstanceOf(SpartooUnreadableDocumentError);
+      expect(err).toMatchObject({ script: 'xml_export_orders.php', documentId: oID, retryable: false });
+      expect(err.message).toMatch(new RegExp(`^order ${oID}: `));
+      expect(isRetryable(err)).toBe(false);
+      expectNoCustomerValue(`${err.message} ${err.stack} ${JSON.stringify(err)}`);
+      expectNoKey(err);
+    }
+    // Spartoo's data fixed: the same order reads, with its real values.
+    await admin('POST', '/_sandbox/orders/BAD-QTY/repair');
+    expect(await client.getOrder('BAD-QTY')).toMatchObject({
+      ordersId: 'BAD-QTY',
+      datePurchased: '2024-03-02T09:00:00.000Z',
+      products: [expect.objectContaining({ productsQty: 1 })],
+    });
+    expect((await client.exportOrders()).unreadable.map((u) => u.id)).toEqual(['NO-PRICE', 'NO-DATE']);
+  });
+
+  it('throws the unreadable error for an order asked by id whose own id cannot be read', async () => {
+    const oID = await newOrder({ corrupt: { orders_id: null } });
+    const err = await failure(() => client.getOrder(oID));
+    expect(err).toBeInstanceOf(SpartooUnreadableDocumentError);
+    expect(err).toMatchObject({ documentId: oID, message: 'order #1 of the answer: orders_id: is required' });
+  });
+
+  it('keeps transport failures retryable: only a well-formed answer can hold an unreadable order', async () => {
+    await newOrder({ corrupt: { date_purchased: '' } });
+    await setFaults({ malformedRate: 1 });
+    const err = await failure(() => client.exportOrders());
+    expect(err).toBeInstanceOf(SpartooTransportError);
+    expect(isRetryable(err)).toBe(true);
+  });
+
+  it('exports the good returns and reports the unreadable ones; one asked by id is unreadable too', async () => {
+    const oID = await newOrder();
+    const good = await newReturn({ order: oID, return_date: '2024-07-01 10:00:00' });
+    const noDate = await newReturn({ order: oID, corrupt: { return_date: null } });
+    const badStatus = await newReturn({
+      order: oID,
+      return_date: '2024-07-02 10:00:00',
+      corrupt: { return_status: 'deux' },
+    });
+    const { returns, unreadable } = await client.exportReturns({ oID });
+    expect(returns.map((r) => [r.returnId, r.returnDate])).toEqual([[good, '2024-07-01T08:00:00.000Z']]);
+    expect(unreadable).toEqual([
+      { id: noDate, error: `return ${noDate}: return_date: is required`, statusId: 2 },
+      {
+        id: badStatus,
+        error: `return ${badStatus}: return_status: must be an integer`,
+        datePurchased: '2024-07-02T08:00:00.000Z',
+      },
+    ]);
+    expect(await client.exportReturns({ rID: badStatus })).toEqual({
+      returns: [],
+      unreadable: [unreadable[1]],
+    });
+    await admin('POST', `/_sandbox/returns/${badStatus}/repair`);
+    expect((await exportedReturns({ rID: badStatus }))[0]).toMatchObject({
+      returnId: badStatus,
+      returnStatus: 2,
+    });
   });
 });
 
@@ -374,10 +509,12 @@ describe('the requests it sends', () => {
 
   it('reads an ISO-8859-1 answer in its charset', async () => {
     const xml =
-      '<?xml version="1.0" encoding="ISO-8859-1"?><root><orders><order><orders_id>A</orders_id><orders_status_id>11</orders_status_id><customers><customers_lastname>Lefèvre</customers_lastname></customers></order></orders></root>';
+      '<?xml version="1.0" encoding="ISO-8859-1"?><root><orders><order><orders_id>A</orders_id><orders_status_id>11</orders_status_id><date_purchased>2024-03-01 10:00:00</date_purchased><customers><customers_lastname>Lefèvre</customers_lastname></customers></order></orders></root>';
     const latin1: typeof fetch = async () =>
       new Response(Buffer.from(xml, 'latin1'), { status: 200, headers: { 'content-type': 'text/xml' } });
-    const [order] = await createSpartooClient({ baseUrl, apiKey: KEY, fetch: latin1 }).exportOrders();
+    const {
+      orders: [order],
+    } = await createSpartooClient({ baseUrl, apiKey: KEY, fetch: latin1 }).exportOrders();
     expect(order!.customers.lastname).toBe('Lefèvre');
   });
 });
@@ -487,6 +624,7 @@ describe('failures', () => {
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await newOrder({ date_purchased: `2024-03-0${i + 1} 10:00:00` }));
     const truth = await client.exportOrders();
+    expect(truth.orders).toHaveLength(5);
     await setFaults({ failureRate: 0.3, malformedRate: 0.2, rateLimitPerHour: 0 });
     let failures = 0;
     for (let i = 0; i < 40; i++) {

@@ -21,6 +21,19 @@ import {
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/spartoo/${name}`, import.meta.url), 'utf8');
 
+/** The orders of an answer that must hold nothing unreadable. */
+function readOrders(body: string) {
+  const { orders, unreadable } = parseOrdersXml(body);
+  expect(unreadable).toEqual([]);
+  return orders;
+}
+
+function readReturns(body: string) {
+  const { returns, unreadable } = parseReturnsXml(body);
+  expect(unreadable).toEqual([]);
+  return returns;
+}
+
 /** The error a call throws, for assertions on its fields. */
 function thrown(run: () => unknown): unknown {
   try {
@@ -148,7 +161,7 @@ describe('dates', () => {
 
 describe('xml_export_orders.php answers', () => {
   it('reads one order with every field', () => {
-    const orders = parseOrdersXml(fixture('order-single.xml'));
+    const orders = readOrders(fixture('order-single.xml'));
     expect(orders).toEqual([
       {
         ordersId: '3FF75E96C3434E92',
@@ -207,7 +220,7 @@ describe('xml_export_orders.php answers', () => {
   });
 
   it('reads many orders, each with one or many lines, in document order', () => {
-    const orders = parseOrdersXml(fixture('orders-many.xml'));
+    const orders = readOrders(fixture('orders-many.xml'));
     expect(orders.map((o) => o.ordersId)).toEqual([
       '0000000000000001',
       '0000000000000002',
@@ -228,7 +241,7 @@ describe('xml_export_orders.php answers', () => {
   });
 
   it('reads a pick-up point delivery', () => {
-    const [order] = parseOrdersXml(fixture('order-relay.xml'));
+    const [order] = readOrders(fixture('order-relay.xml'));
     expect(order!.shippingName).toBe('Mondial Relay');
     expect(order!.delivery.relayInfo).toEqual({
       relayId: '024356',
@@ -243,7 +256,7 @@ describe('xml_export_orders.php answers', () => {
   });
 
   it('gives missing optional tags empty values, and derives what it safely can', () => {
-    const [order] = parseOrdersXml(fixture('order-minimal.xml'));
+    const [order] = readOrders(fixture('order-minimal.xml'));
     expect(order!.customers).toEqual({
       firstname: '',
       lastname: '',
@@ -261,7 +274,8 @@ describe('xml_export_orders.php answers', () => {
     expect(order!.delivery.relayInfo).toBeUndefined();
     expect(order!.paymentMethod).toBe('');
     expect(order!.shippingName).toBe('');
-    expect(order!.datePurchased).toBe('');
+    expect(order!.datePurchased).toBe('2024-03-01T09:00:00.000Z');
+    expect(order!.lastModified).toBe('');
     expect(order!.errors).toEqual([]);
     const line = order!.products[0]!;
     expect(line.priceUnitCents).toBe(1050);
@@ -274,7 +288,7 @@ describe('xml_export_orders.php answers', () => {
   });
 
   it('ignores unknown tags and attributes, and keeps per-order errors', () => {
-    const [order] = parseOrdersXml(fixture('order-unknown-tags.xml'));
+    const [order] = readOrders(fixture('order-unknown-tags.xml'));
     expect(order!.ordersId).toBe('FEEDFACE00000042');
     expect(order!.customers.firstname).toBe('Sophie');
     expect(order!.orderTotalCents).toBe(123450);
@@ -289,19 +303,21 @@ describe('xml_export_orders.php answers', () => {
   });
 
   it('reads an empty list as no orders', () => {
-    expect(parseOrdersXml(fixture('orders-empty.xml'))).toEqual([]);
-    expect(parseOrdersXml('<root><orders></orders><statut><id>1</id></statut></root>')).toEqual([]);
-    expect(parseOrdersXml('<root><orders>\n  </orders></root>')).toEqual([]);
+    const none = { orders: [], unreadable: [] };
+    expect(parseOrdersXml(fixture('orders-empty.xml'))).toEqual(none);
+    expect(parseOrdersXml('<root><orders></orders><statut><id>1</id></statut></root>')).toEqual(none);
+    expect(parseOrdersXml('<root><orders>\n  </orders></root>')).toEqual(none);
     expect(parseOrdersXml('<root><statut><id>1</id><description>OK</description></statut></root>')).toEqual(
-      [],
+      none,
     );
   });
 
   it('keeps ids and postcodes as text: no number parsing of leading zeros or long digits', () => {
     const xml = `<root><orders><order><orders_id>0012345678901234567</orders_id>
       <customers><customers_postcode>01000</customers_postcode><customers_telephone>0612345678</customers_telephone>
-      </customers><orders_status_id>11</orders_status_id><products/></order></orders></root>`;
-    const [order] = parseOrdersXml(xml);
+      </customers><orders_status_id>11</orders_status_id><date_purchased>2024-03-01 10:00:00</date_purchased>
+      <products/></order></orders></root>`;
+    const [order] = readOrders(xml);
     expect(order!.ordersId).toBe('0012345678901234567');
     expect(order!.customers.postcode).toBe('01000');
     expect(order!.customers.telephone).toBe('0612345678');
@@ -310,11 +326,11 @@ describe('xml_export_orders.php answers', () => {
 
   it('decodes entities and CDATA text', () => {
     const xml = `<root><orders><order><orders_id>X1</orders_id><orders_status_id>2</orders_status_id>
-      <customers><customers_lastname>D&apos;Artagnan &amp; fils</customers_lastname>
+      <date_purchased>2024-03-01 10:00:00</date_purchased><customers><customers_lastname>D&apos;Artagnan &amp; fils</customers_lastname>
       <customers_company><![CDATA[<Les "Pieds" & Co>]]></customers_company></customers>
       <products><product><products_qty>1</products_qty><products_price_unit>1</products_price_unit></product>
       </products></order></orders></root>`;
-    const [order] = parseOrdersXml(xml);
+    const [order] = readOrders(xml);
     expect(order!.customers.lastname).toBe("D'Artagnan & fils");
     expect(order!.customers.company).toBe('<Les "Pieds" & Co>');
   });
@@ -350,26 +366,7 @@ describe('xml_export_orders.php answers', () => {
     ['mismatched tags', '<root><orders></order></root>'],
     ['an empty root', '<root/>'],
     ['a root without orders nor code', '<root><something>1</something></root>'],
-    [
-      'an order without orders_id',
-      '<root><orders><order><orders_status_id>2</orders_status_id></order></orders></root>',
-    ],
-    [
-      'a status that is not a number',
-      '<root><orders><order><orders_id>A</orders_id><orders_status_id>x</orders_status_id></order></orders></root>',
-    ],
-    [
-      'an amount that is not one',
-      '<root><orders><order><orders_id>A</orders_id><orders_status_id>2</orders_status_id><order_total>N/A</order_total></order></orders></root>',
-    ],
-    [
-      'a line without any price',
-      '<root><orders><order><orders_id>A</orders_id><orders_status_id>2</orders_status_id><products><product><products_qty>1</products_qty></product></products></order></orders></root>',
-    ],
-    [
-      'an impossible date',
-      '<root><orders><order><orders_id>A</orders_id><orders_status_id>2</orders_status_id><date_purchased>2024-02-31 10:00:00</date_purchased></order></orders></root>',
-    ],
+    ['text where the list of orders should be', '<root><orders>none today</orders></root>'],
   ])('rejects %s as a retryable transport failure, never as data', (_label, body) => {
     const err = thrown(() => parseOrdersXml(body));
     expect(err).toBeInstanceOf(SpartooTransportError);
@@ -378,9 +375,146 @@ describe('xml_export_orders.php answers', () => {
   });
 });
 
+/** A customer whose every value must stay out of an unreadable order's message. */
+const CUSTOMER = {
+  firstname: 'Gwendoline',
+  lastname: 'Quatrefages',
+  street: '17 impasse des Secrets',
+  email: 'gwendoline.quatrefages@example.fr',
+  phone: '0698765432',
+};
+
+function orderXml(
+  id: string,
+  {
+    date = '2024-03-01 10:00:00',
+    qty = '1',
+    price = '<products_price_unit>49.90</products_price_unit>',
+  } = {},
+) {
+  return `<order><orders_id>${id}</orders_id>
+    <customers><customers_firstname>${CUSTOMER.firstname}</customers_firstname>
+      <customers_lastname>${CUSTOMER.lastname}</customers_lastname>
+      <customers_street_address>${CUSTOMER.street}</customers_street_address>
+      <customers_email_address>${CUSTOMER.email}</customers_email_address>
+      <customers_telephone>${CUSTOMER.phone}</customers_telephone></customers>
+    <delivery><delivery_lastname>${CUSTOMER.lastname}</delivery_lastname>
+      <delivery_street_address>${CUSTOMER.street}</delivery_street_address></delivery>
+    <orders_status_id>11</orders_status_id><date_purchased>${date}</date_purchased>
+    <products><product><products_reference>R1</products_reference><products_qty>${qty}</products_qty>${price}</product></products>
+  </order>`;
+}
+
+const answer = (...orders: string[]) =>
+  `<root><orders>${orders.join('')}</orders><statut><id>1</id><description>OK</description></statut></root>`;
+
+function expectNoCustomerValue(text: string) {
+  for (const value of Object.values(CUSTOMER)) expect(text).not.toContain(value);
+}
+
+describe('unreadable orders', () => {
+  it('reads the good order of an export and reports each unreadable one apart, with its id and what is wrong', () => {
+    const { orders, unreadable } = parseOrdersXml(
+      answer(
+        orderXml('NO-PRICE', { price: '' }),
+        orderXml('GOOD'),
+        orderXml('BAD-QTY', { qty: 'two' }),
+        orderXml('NO-DATE', { date: '' }),
+      ),
+    );
+    expect(orders.map((o) => o.ordersId)).toEqual(['GOOD']);
+    expect(orders[0]!.customers.lastname).toBe(CUSTOMER.lastname);
+    expect(unreadable).toEqual([
+      {
+        id: 'NO-PRICE',
+        error:
+          'order NO-PRICE: products.product.0.products_price_unit: a line needs products_price_unit or products_price_unit_with_reduce',
+        datePurchased: '2024-03-01T09:00:00.000Z',
+        statusId: 11,
+      },
+      {
+        id: 'BAD-QTY',
+        error: 'order BAD-QTY: products.product.0.products_qty: must be an integer',
+        datePurchased: '2024-03-01T09:00:00.000Z',
+        statusId: 11,
+      },
+      { id: 'NO-DATE', error: 'order NO-DATE: date_purchased: is required', statusId: 11 },
+    ]);
+    const reported = JSON.stringify(unreadable);
+    expectNoCustomerValue(reported);
+    expect(reported).not.toContain('two');
+  });
+
+  it.each([
+    [
+      'no orders_id',
+      '<orders_status_id>2</orders_status_id><date_purchased>2024-03-01 10:00:00</date_purchased>',
+      'order #1 of the answer: orders_id: is required',
+    ],
+    [
+      'a status that is not a number',
+      '<orders_id>A</orders_id><orders_status_id>x</orders_status_id><date_purchased>2024-03-01 10:00:00</date_purchased>',
+      'order A: orders_status_id: must be an integer',
+    ],
+    [
+      'no status',
+      '<orders_id>A</orders_id><date_purchased>2024-03-01 10:00:00</date_purchased>',
+      'order A: orders_status_id: is required',
+    ],
+    [
+      'an amount that is not one',
+      '<orders_id>A</orders_id><orders_status_id>2</orders_status_id><order_total>N/A</order_total><date_purchased>2024-03-01 10:00:00</date_purchased>',
+      'order A: order_total: is not an amount',
+    ],
+    [
+      'an impossible date',
+      '<orders_id>A</orders_id><orders_status_id>2</orders_status_id><date_purchased>2024-02-31 10:00:00</date_purchased>',
+      'order A: date_purchased: is not a date',
+    ],
+    [
+      'MySQL’s zero date',
+      '<orders_id>A</orders_id><orders_status_id>2</orders_status_id><date_purchased>0000-00-00 00:00:00</date_purchased>',
+      'order A: date_purchased: is required',
+    ],
+    [
+      'no date_purchased tag',
+      '<orders_id>A</orders_id><orders_status_id>2</orders_status_id>',
+      'order A: date_purchased: is required',
+    ],
+    [
+      'tags where a value should be',
+      `<orders_id>A</orders_id><orders_status_id>2</orders_status_id><date_purchased>2024-03-01 10:00:00</date_purchased><customers><customers_lastname><b>${CUSTOMER.lastname}</b></customers_lastname></customers>`,
+      'order A: customers.customers_lastname: must be text, not nested tags',
+    ],
+  ])('reports an order with %s as unreadable, never as a transport failure', (_label, inner, error) => {
+    const good = orderXml('GOOD');
+    const { orders, unreadable } = parseOrdersXml(answer(`<order>${inner}</order>`, good));
+    expect(orders.map((o) => o.ordersId)).toEqual(['GOOD']);
+    expect(unreadable).toHaveLength(1);
+    expect(unreadable[0]!.error).toBe(error);
+    expectNoCustomerValue(unreadable[0]!.error);
+  });
+
+  it('names the first three faults of one order by their paths, and counts the others', () => {
+    const { unreadable } = parseOrdersXml(
+      answer(
+        `<order><orders_id>A</orders_id><orders_status_id>x</orders_status_id><order_total>N/A</order_total>
+        <products><product><products_qty>1.5</products_qty></product><product><products_qty>-</products_qty></product></products></order>`,
+      ),
+    );
+    expect(unreadable).toEqual([
+      {
+        id: 'A',
+        error:
+          'order A: order_total: is not an amount; orders_status_id: must be an integer; date_purchased: is required; and 2 more',
+      },
+    ]);
+  });
+});
+
 describe('xml_export_returns.php answers', () => {
   it('reads returns, with a Unix timestamp date, an empty product and unknown tags', () => {
-    const returns = parseReturnsXml(fixture('returns-many.xml'));
+    const returns = readReturns(fixture('returns-many.xml'));
     expect(returns).toEqual([
       {
         returnId: '1000001',
@@ -419,11 +553,12 @@ describe('xml_export_returns.php answers', () => {
 
   it('reads one return as a list of one, and <returns/> as none', () => {
     const one = `<root><returns><return><return_id>7</return_id><return_status>3</return_status>
-      <order>O1</order></return></returns><statut><id>1</id></statut></root>`;
-    expect(parseReturnsXml(one).map((r) => [r.returnId, r.returnStatus, r.orderId])).toEqual([
-      ['7', 3, 'O1'],
-    ]);
-    expect(parseReturnsXml('<root><returns/><statut><id>1</id></statut></root>')).toEqual([]);
+      <return_date>1710172800</return_date><order>O1</order></return></returns><statut><id>1</id></statut></root>`;
+    expect(readReturns(one).map((r) => [r.returnId, r.returnStatus, r.orderId])).toEqual([['7', 3, 'O1']]);
+    expect(parseReturnsXml('<root><returns/><statut><id>1</id></statut></root>')).toEqual({
+      returns: [],
+      unreadable: [],
+    });
   });
 
   it('throws -6 as not found', () => {
@@ -431,6 +566,25 @@ describe('xml_export_returns.php answers', () => {
       parseReturnsXml('<root><statut><id>-6</id><description>not found</description></statut></root>'),
     );
     expect(err).toMatchObject({ code: -6, script: 'xml_export_returns.php', alreadyDone: false });
+  });
+
+  it('reads the good returns and reports the unreadable ones apart', () => {
+    const ret = (id: string, date: string, status: string) =>
+      `<return><return_id>${id}</return_id><return_date>${date}</return_date><return_status>${status}</return_status>
+        <return_reason>Taille trop petite</return_reason><order>O1</order></return>`;
+    const { returns, unreadable } = parseReturnsXml(
+      `<root><returns>${ret('NO-DATE', '', '2')}${ret('GOOD', '2024-07-01 10:00:00', '2')}${ret('BAD-STATUS', '2024-07-02 10:00:00', 'deux')}</returns><statut><id>1</id></statut></root>`,
+    );
+    expect(returns.map((r) => [r.returnId, r.returnDate])).toEqual([['GOOD', '2024-07-01T08:00:00.000Z']]);
+    expect(unreadable).toEqual([
+      { id: 'NO-DATE', error: 'return NO-DATE: return_date: is required', statusId: 2 },
+      {
+        id: 'BAD-STATUS',
+        error: 'return BAD-STATUS: return_status: must be an integer',
+        datePurchased: '2024-07-02T08:00:00.000Z',
+      },
+    ]);
+    expect(JSON.stringify(unreadable)).not.toContain('deux');
   });
 });
 
