@@ -2,12 +2,15 @@ import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
 import { createOrderRepository } from '../db/orders';
+import { createReservationLedger } from '../db/reservations';
 import { createReturnRepository } from '../db/returns';
 import { createStockLedger } from '../db/stock';
 import { createDatabaseStore } from '../store/database-store';
 import { createConnectionActivities } from './connection';
+import { withCleanFailures } from './failures';
 import { createOrderActivities } from './orders';
 import { createReturnActivities } from './returns';
+import { createStockActivities } from './stock';
 
 /** What the activities may touch; the worker wires the real ones, tests their own. */
 export interface ActivityDependencies {
@@ -16,23 +19,27 @@ export interface ActivityDependencies {
   /** The polls start and signal order and return workflows through it. */
   temporal: { client: Client; taskQueue: string };
   spartooTimeoutMs?: number;
+  /** Sizes per Spartoo stock call (default and most: 500); tests and benchmarks make it small. */
+  stockBatchSize?: number;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   const orders = createOrderRepository(deps.db);
   const returns = createReturnRepository(deps.db);
   const store = createDatabaseStore(deps.db);
+  const reservations = createReservationLedger(deps.db);
   const common = { connections: deps.connections, orders, store, spartooTimeoutMs: deps.spartooTimeoutMs };
-  return {
-    ...createOrderActivities(common),
+  // Whatever an activity throws, a database error reaches Temporal without the query's parameters.
+  return withCleanFailures({
+    ...createOrderActivities({ ...common, reservations }),
     ...createReturnActivities({ ...common, returns }),
-    ...createConnectionActivities({
+    ...createConnectionActivities({ ...common, returns, temporal: deps.temporal }),
+    ...createStockActivities({
       ...common,
-      returns,
       stock: createStockLedger(deps.db),
-      temporal: deps.temporal,
+      stockBatchSize: deps.stockBatchSize,
     }),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,5 +1,6 @@
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
+import type { Reservation, ReservationLedger } from '../db/reservations';
 import {
   type AcceptanceDecision,
   decideAcceptance,
@@ -8,8 +9,10 @@ import {
   orderLineKeys,
 } from '../domain/acceptance';
 import { addressImportError, billingAddress, shippingAddress } from '../domain/address';
+import { productsByKey } from '../domain/product-keys';
 import { spartooShippingService, storeShippingMethod } from '../domain/shipping';
 import { type OrderStatus, orderStatusFromSpartoo } from '../domain/statuses';
+import type { StoreProduct } from '../domain/types';
 import type { SpartooClient } from '../spartoo/client';
 import { SpartooError } from '../spartoo/errors';
 import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
@@ -27,7 +30,21 @@ export interface OrderActivityDependencies {
   connections: ConnectionRepository;
   orders: OrderRepository;
   store: DatabaseStore;
+  reservations: ReservationLedger;
   spartooTimeoutMs?: number;
+}
+
+/** What an order takes of each store product (the product a line's key names, by the duplicate rule). */
+export function orderReservations(
+  order: SpartooOrder,
+  products: StoreProduct[],
+  attribute: string,
+): Reservation[] {
+  const byKey = productsByKey(products, attribute);
+  return order.products.flatMap((line) => {
+    const product = byKey.get(lineKey(line));
+    return product ? [{ productId: product.id, quantity: line.productsQty }] : [];
+  });
 }
 
 const codeOf = (err: unknown) => (err instanceof SpartooError ? String(err.code) : 'ERROR');
@@ -37,7 +54,7 @@ const codeOf = (err: unknown) => (err instanceof SpartooError ? String(err.code)
  * id; every call lands in the order's communications log.
  */
 export function createOrderActivities(deps: OrderActivityDependencies) {
-  const { connections, orders, store } = deps;
+  const { connections, orders, store, reservations } = deps;
 
   const connection = (connectionId: string) =>
     openSpartooSession(connections, connectionId, deps.spartooTimeoutMs);
@@ -81,6 +98,26 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     return order.ordersStatusId;
   }
 
+  /** The decision shown on the order is the merchant's, who decided by hand. */
+  async function decidedByMerchant(ref: OrderRef) {
+    const decision = (await orders.get(ref.connectionId, ref.orderId))?.detail.decision;
+    if (decision) {
+      await orders.update(ref.connectionId, ref.orderId, {
+        detail: { decision: { ...decision, decidedBy: 'MERCHANT' } },
+      });
+    }
+  }
+
+  /** A manual acceptance takes what the order needs, whatever the rule said of the stock. */
+  async function reserveForMerchant(ref: OrderRef) {
+    await decidedByMerchant(ref);
+    const order = await permanentOrRetry(() => spartooOrder(ref));
+    const { settings } = await connection(ref.connectionId);
+    const attribute = settings.productIdentificationAttribute;
+    const products = await store.productsByKeys(attribute, orderLineKeys(order));
+    await reservations.reserve(ref.connectionId, ref.orderId, orderReservations(order, products, attribute));
+  }
+
   async function changeStatus(
     ref: OrderRef,
     status: 2 | 41,
@@ -109,16 +146,24 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
 
   return {
     /** Gets the order (from the poll's copy, else from Spartoo) and applies the acceptance rule. */
+    /**
+     * Gets the order (from the poll's copy, else from Spartoo) and applies the acceptance rule to the
+     * store's stock less what other accepted orders not yet imported have reserved; an accepted
+     * order reserves its own in the same step (db/reservations.ts).
+     */
     async fetchOrder(ref: OrderRef): Promise<{ spartooStatus: number; decision?: AcceptanceDecision }> {
       const order = await permanentOrRetry(() => spartooOrder(ref));
       if (order.ordersStatusId !== ORDER_STATUS.WAITING_ACCEPTANCE)
         return { spartooStatus: order.ordersStatusId };
       const { settings } = await connection(ref.connectionId);
-      const products = await store.productsByKeys(
-        settings.productIdentificationAttribute,
-        orderLineKeys(order),
-      );
-      const decision = decideAcceptance({ order, products, settings });
+      const attribute = settings.productIdentificationAttribute;
+      const decision = await reservations.decideAndReserve(ref, async (reservedByOthers) => {
+        const products = await store.productsByKeys(attribute, orderLineKeys(order));
+        const reserved = await reservedByOthers(products.map((p) => p.id));
+        const available = products.map((p) => ({ ...p, stock: p.stock - (reserved.get(p.id) ?? 0) }));
+        const result = decideAcceptance({ order, products: available, settings });
+        return { result, reserve: result.accepted ? orderReservations(order, products, attribute) : [] };
+      });
       await orders.update(ref.connectionId, ref.orderId, {
         detail: { decision: { ...decision, decidedBy: 'RULE' } },
       });
@@ -126,10 +171,12 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     },
 
     async acceptOrder(ref: OrderRef & { by: 'rule' | 'merchant' }) {
+      if (ref.by === 'merchant') await reserveForMerchant(ref);
       return changeStatus(ref, ORDER_STATUS.ACCEPTED, `accept (2) by ${ref.by}`);
     },
 
     async refuseOrder(ref: OrderRef) {
+      await decidedByMerchant(ref);
       return changeStatus(ref, ORDER_STATUS.CANCELLED, 'refuse (41) by merchant');
     },
 
@@ -170,6 +217,8 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
             result: created ? `created store order ${storeOrder.id}` : `already imported as ${storeOrder.id}`,
           });
           await orders.update(ref.connectionId, ref.orderId, { detail: { storeOrderId: storeOrder.id } });
+          // The store has taken the stock: the reservation is done.
+          await reservations.release(ref.connectionId, ref.orderId);
           return { storeOrderId: storeOrder.id };
         } catch (err) {
           if (err instanceof ImportRejectedError) {
@@ -230,12 +279,7 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
 
     /** The workflow's status, copied to the read model (a local activity: cheap, once per change). */
     async recordOrderStatus(ref: OrderRef & { status: OrderStatus; lastError?: string | null }) {
-      await orders.update(ref.connectionId, ref.orderId, {
-        status: ref.status,
-        detail: {
-          ...(ref.lastError !== undefined ? { lastError: ref.lastError } : {}),
-        },
-      });
+      await orders.recordStatus(ref.connectionId, ref.orderId, ref.status, ref.lastError);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DecisionRefusedError, RequestFailedError } from '../runtime/workflow-gateway';
 
 /** RFC 9457 problem details: every error the API answers. */
 export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
@@ -78,6 +79,9 @@ export function fieldErrors(issues: ValidationIssue[], context?: string): FieldE
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.message, error.errors);
+  // A workflow refused the request (not in the right status, or ended), or took it and failed it.
+  if (error instanceof DecisionRefusedError) return sendProblem(reply, 409, error.message);
+  if (error instanceof RequestFailedError) return sendProblem(reply, 502, error.message);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = fieldErrors(error.validation as ValidationIssue[], error.validationContext);
     const detail = `Invalid ${error.validationContext ?? 'request'}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`;

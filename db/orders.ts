@@ -56,6 +56,9 @@ export function decodeCursor(cursor: string): GridCursor | undefined {
   return undefined;
 }
 
+/** The grid's time of an order: its purchase, or when it was first seen while unreadable. */
+const gridTime = sql`coalesce(${orders.purchasedAt}, ${orders.createdAt})`;
+
 /** Read model of the orders and their communications log, written by the order activities. */
 export function createOrderRepository(db: Database) {
   return {
@@ -82,9 +85,50 @@ export function createOrderRepository(db: Database) {
           target: [orders.connectionId, orders.orderId],
           set: {
             spartooStatus: order.ordersStatusId,
+            purchasedAt: new Date(order.datePurchased),
             customerName,
             totalCents: order.orderTotalCents,
             detail: sql`${orders.detail} || jsonb_build_object('spartoo', ${JSON.stringify(order)}::jsonb)`,
+            updatedAt: new Date(),
+          },
+        });
+    },
+
+    /**
+     * An order Spartoo lists but whose copy cannot be read (no date, no price…): shown in the grid
+     * with no purchase date and no total, the parser's message as its last error, until it is read.
+     */
+    async saveUnreadableOrder(connectionId: string, orderId: string, error: string): Promise<void> {
+      await db
+        .insert(orders)
+        .values({
+          connectionId,
+          orderId,
+          status: 'FETCH_FAILED',
+          detail: { lastError: error, shipments: [] } satisfies OrderDetail,
+        })
+        .onConflictDoNothing();
+    },
+
+    /**
+     * The workflow's status, copied to the read model; a row is created when the workflow is the
+     * first to write (an order whose copy could not be read yet).
+     */
+    async recordStatus(
+      connectionId: string,
+      orderId: string,
+      status: OrderStatus,
+      lastError: string | null | undefined,
+    ): Promise<void> {
+      const detail = lastError !== undefined ? { lastError } : {};
+      await db
+        .insert(orders)
+        .values({ connectionId, orderId, status, detail: { shipments: [], ...detail } })
+        .onConflictDoUpdate({
+          target: [orders.connectionId, orders.orderId],
+          set: {
+            status,
+            detail: sql`${orders.detail} || ${JSON.stringify(detail)}::jsonb`,
             updatedAt: new Date(),
           },
         });
@@ -117,14 +161,22 @@ export function createOrderRepository(db: Database) {
         .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
     },
 
+    /** Adds a shipment once: a retried confirmation with the same tracking number adds nothing. */
     async appendShipment(connectionId: string, orderId: string, shipment: Shipment): Promise<void> {
+      const sameParcel = JSON.stringify([{ trackingNumber: shipment.trackingNumber }]);
       await db
         .update(orders)
         .set({
           detail: sql`jsonb_set(${orders.detail}, '{shipments}', coalesce(${orders.detail} -> 'shipments', '[]'::jsonb) || ${JSON.stringify([shipment])}::jsonb)`,
           updatedAt: new Date(),
         })
-        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+        .where(
+          and(
+            eq(orders.connectionId, connectionId),
+            eq(orders.orderId, orderId),
+            sql`not coalesce(${orders.detail} -> 'shipments' @> ${sameParcel}::jsonb, false)`,
+          ),
+        );
     },
 
     async log(connectionId: string, orderId: string, entry: LogEntry): Promise<void> {
@@ -139,7 +191,7 @@ export function createOrderRepository(db: Database) {
         .orderBy(asc(orderLog.id));
     },
 
-    /** The grid, newest purchase first, with keyset paging. */
+    /** The grid, newest purchase first (an unreadable order by when it was first seen), keyset paging. */
     async list(filter: { connectionId?: string; status?: OrderStatus; limit: number; cursor?: GridCursor }) {
       const conditions = [];
       if (filter.connectionId) conditions.push(eq(orders.connectionId, filter.connectionId));
@@ -147,21 +199,21 @@ export function createOrderRepository(db: Database) {
       if (filter.cursor) {
         const c = filter.cursor;
         conditions.push(
-          sql`(${orders.purchasedAt}, ${orders.connectionId}, ${orders.orderId}) < (${new Date(c.purchasedAt).toISOString()}::timestamptz, ${c.connectionId}, ${c.orderId})`,
+          sql`(${gridTime}, ${orders.connectionId}, ${orders.orderId}) < (${new Date(c.purchasedAt).toISOString()}::timestamptz, ${c.connectionId}, ${c.orderId})`,
         );
       }
       const rows = await db
         .select()
         .from(orders)
         .where(conditions.length ? and(...conditions) : undefined)
-        .orderBy(desc(orders.purchasedAt), desc(orders.connectionId), desc(orders.orderId))
+        .orderBy(desc(gridTime), desc(orders.connectionId), desc(orders.orderId))
         .limit(filter.limit + 1);
       const items = rows.slice(0, filter.limit).map(toRecord);
       const last = items.at(-1);
       const nextCursor =
         rows.length > filter.limit && last
           ? encodeCursor({
-              purchasedAt: last.purchasedAt.toISOString(),
+              purchasedAt: (last.purchasedAt ?? last.createdAt).toISOString(),
               connectionId: last.connectionId,
               orderId: last.orderId,
             })
@@ -170,7 +222,7 @@ export function createOrderRepository(db: Database) {
     },
 
     /** Spartoo status of the given orders as last recorded, to tell new and changed orders from the rest. */
-    async spartooStatuses(connectionId: string, orderIds: string[]): Promise<Map<string, number>> {
+    async spartooStatuses(connectionId: string, orderIds: string[]): Promise<Map<string, number | null>> {
       if (orderIds.length === 0) return new Map();
       const rows = await db
         .select({ orderId: orders.orderId, spartooStatus: orders.spartooStatus })

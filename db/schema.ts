@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
   index,
@@ -44,18 +45,39 @@ export const orders = pgTable(
     connectionId: text('connection_id').notNull(),
     orderId: text('order_id').notNull(),
     status: text('status').notNull(),
-    spartooStatus: integer('spartoo_status').notNull(),
-    purchasedAt: timestamp('purchased_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Null, with the purchase date and the total, while Spartoo's copy of the order is unreadable. */
+    spartooStatus: integer('spartoo_status'),
+    purchasedAt: timestamp('purchased_at', { withTimezone: true, mode: 'date' }),
     customerName: text('customer_name').notNull().default(''),
-    totalCents: integer('total_cents').notNull().default(0),
+    totalCents: integer('total_cents'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.connectionId, t.orderId] }),
-    index('orders_grid_idx').on(t.purchasedAt.desc(), t.orderId.desc()),
+    index('orders_grid_idx').on(sql`coalesce(${t.purchasedAt}, ${t.createdAt}) desc`, t.orderId.desc()),
     index('orders_status_idx').on(t.status),
+  ],
+);
+
+/**
+ * Stock promised to orders accepted and not yet imported: a decision reads the store's stock less
+ * these, and writes its own in the same transaction, so two orders never take the last unit twice.
+ * A row stops counting once its order is imported, refused or cancelled (db/reservations.ts).
+ */
+export const stockReservations = pgTable(
+  'stock_reservations',
+  {
+    connectionId: text('connection_id').notNull(),
+    orderId: text('order_id').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.orderId, t.productId] }),
+    index('stock_reservations_product_idx').on(t.productId),
   ],
 );
 

@@ -118,7 +118,8 @@ describe('order workflow', () => {
     expect(directions).toEqual(expect.arrayContaining(['FROM_SPARTOO', 'TO_SPARTOO', 'TO_STORE']));
     const status = (await stack.client.workflow.getHandle(orderWorkflowId(c.id, orderId)).describe()).status
       .name;
-    expect(status).toBe('COMPLETED');
+    // SHIPPED is followed for 60 days (Spartoo's 45 / 47), then the workflow completes.
+    expect(status).toBe('RUNNING');
   });
 
   it('waits for a manual decision with the reasons, then is accepted by hand (409 when asked twice)', async () => {

@@ -5,7 +5,7 @@ import { describeReason } from '../../domain/acceptance';
 import { billingAddress, shippingAddress } from '../../domain/address';
 import { storeShippingMethod } from '../../domain/shipping';
 import { ORDER_STATUSES } from '../../domain/statuses';
-import { DecisionRefusedError, type OrderDecision } from '../../runtime/workflow-gateway';
+import type { OrderDecision } from '../../runtime/workflow-gateway';
 import { orderWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
 import { amount, withAmounts } from '../presenters';
@@ -31,10 +31,10 @@ export const orderSummarySchema = z.object({
   connectionId: z.string(),
   orderId: z.string(),
   status: z.enum(ORDER_STATUSES),
-  spartooStatus: z.number().int(),
-  purchasedAt: z.string(),
+  spartooStatus: z.number().int().nullable(),
+  purchasedAt: z.string().nullable().describe("null while Spartoo's copy of the order is unreadable"),
   customerName: z.string(),
-  total: z.number(),
+  total: z.number().nullable().describe("null while Spartoo's copy of the order is unreadable"),
   updatedAt: z.string(),
 });
 
@@ -66,7 +66,7 @@ const orderDetailSchema = orderSummarySchema.extend({
       total: z.number(),
     }),
   ),
-  totals: z.object({ products: z.number(), shipping: z.number(), total: z.number() }),
+  totals: z.object({ products: z.number(), shipping: z.number(), total: z.number().nullable() }),
   storeOrderId: z.number().nullable(),
   shipments: z.array(
     z.object({
@@ -98,9 +98,9 @@ export const summary = (o: OrderRecord): z.infer<typeof orderSummarySchema> => (
   orderId: o.orderId,
   status: o.status,
   spartooStatus: o.spartooStatus,
-  purchasedAt: o.purchasedAt.toISOString(),
+  purchasedAt: o.purchasedAt?.toISOString() ?? null,
   customerName: o.customerName,
-  total: amount(o.totalCents)!,
+  total: amount(o.totalCents),
   updatedAt: o.updatedAt.toISOString(),
 });
 
@@ -158,7 +158,7 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
       totals: {
         products: amount(productsCents)!,
         shipping: amount(spartoo?.shippingPriceCents ?? 0)!,
-        total: amount(order.totalCents)!,
+        total: amount(order.totalCents),
       },
       storeOrderId: order.detail.storeOrderId ?? storeOrder?.id ?? null,
       shipments,
@@ -240,12 +240,7 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
         const { id, orderId } = request.params;
         const order = await deps.orders.get(id, orderId);
         if (!order) throw notFound(`Order ${orderId} of connection ${id}`);
-        try {
-          await deps.workflows.decideOrder(id, orderId, decision);
-        } catch (err) {
-          if (err instanceof DecisionRefusedError) throw new HttpProblem(409, err.message);
-          throw err;
-        }
+        await deps.workflows.decideOrder(id, orderId, decision);
         return details(id, orderId);
       },
     );

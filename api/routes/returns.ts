@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ReturnRecord } from '../../db/returns';
 import { RETURN_STATUSES } from '../../domain/statuses';
-import { DecisionRefusedError } from '../../runtime/workflow-gateway';
 import { returnWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
-import { HttpProblem, notFound, problemSchema } from '../problem';
+import { notFound, problemSchema } from '../problem';
 import { temporalUiUrl } from '../temporal-links';
 
 const returnSchema = z.object({
@@ -88,12 +87,7 @@ export const returnRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, 
       async (request) => {
         const { id, returnId } = request.params;
         if (!(await deps.returns.get(id, returnId))) throw notFound(`Return ${returnId} of connection ${id}`);
-        try {
-          await deps.workflows.decideReturn(id, returnId, decision);
-        } catch (err) {
-          if (err instanceof DecisionRefusedError) throw new HttpProblem(409, err.message);
-          throw err;
-        }
+        await deps.workflows.decideReturn(id, returnId, decision);
         return present((await deps.returns.get(id, returnId))!);
       },
     );

@@ -1,0 +1,123 @@
+import { PGlite } from '@electric-sql/pglite';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from './client';
+import { orders, stockReservations } from './schema';
+
+/** Orders whose reserved stock still counts: accepted (or being accepted), not yet imported. */
+const RESERVING_STATUSES = ['WAITING_ACCEPTANCE', 'ACCEPT_FAILED', 'ACCEPTED', 'IMPORT_FAILED'];
+
+/** Any constant: every acceptance decision takes this one transaction-level lock, one after another. */
+const DECISION_LOCK = 7_470_411;
+
+export interface Reservation {
+  productId: string;
+  quantity: number;
+}
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Decisions of this process, one after another. */
+function oneDecisionAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const next = queue.then(work, work);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+const isPglite = (db: Database) => (db as unknown as { $client?: unknown }).$client instanceof PGlite;
+
+async function reservedIn(tx: Database | Transaction, productIds: string[]): Promise<Map<string, number>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await tx
+    .select({
+      productId: stockReservations.productId,
+      quantity: sql<number>`sum(${stockReservations.quantity})::int`,
+    })
+    .from(stockReservations)
+    .innerJoin(
+      orders,
+      and(
+        eq(orders.connectionId, stockReservations.connectionId),
+        eq(orders.orderId, stockReservations.orderId),
+      ),
+    )
+    .where(and(inArray(stockReservations.productId, productIds), inArray(orders.status, RESERVING_STATUSES)))
+    .groupBy(stockReservations.productId);
+  return new Map(rows.map((r) => [r.productId, r.quantity]));
+}
+
+async function write(
+  tx: Database | Transaction,
+  connectionId: string,
+  orderId: string,
+  lines: Reservation[],
+) {
+  const byProduct = new Map<string, number>();
+  for (const l of lines) byProduct.set(l.productId, (byProduct.get(l.productId) ?? 0) + l.quantity);
+  if (byProduct.size === 0) return;
+  await tx
+    .insert(stockReservations)
+    .values([...byProduct].map(([productId, quantity]) => ({ connectionId, orderId, productId, quantity })))
+    .onConflictDoUpdate({
+      target: [stockReservations.connectionId, stockReservations.orderId, stockReservations.productId],
+      set: { quantity: sql`excluded.quantity` },
+    });
+}
+
+/**
+ * Stock promised to accepted orders that the store has not taken yet, in the product's own database,
+ * so that it works whatever shop sits behind the store port.
+ */
+export function createReservationLedger(db: Database) {
+  return {
+    /**
+     * Decides with the stock others have reserved, and reserves what the decision takes, in one
+     * transaction that decisions take one at a time: two orders for the last unit are never both
+     * accepted. `decide` gets the quantities reserved by other orders per product id.
+     */
+    async decideAndReserve<T>(
+      order: { connectionId: string; orderId: string },
+      decide: (reservedByOthers: (productIds: string[]) => Promise<Map<string, number>>) => Promise<{
+        result: T;
+        reserve: Reservation[];
+      }>,
+    ): Promise<T> {
+      const run = async (q: Database | Transaction) => {
+        await q
+          .delete(stockReservations)
+          .where(
+            and(
+              eq(stockReservations.connectionId, order.connectionId),
+              eq(stockReservations.orderId, order.orderId),
+            ),
+          );
+        const { result, reserve } = await decide((ids) => reservedIn(q, ids));
+        await write(q, order.connectionId, order.orderId, reserve);
+        return result;
+      };
+      return oneDecisionAtATime(async () => {
+        // PGlite is one session in this one process: the queue above is the lock, and a transaction
+        // would block the store's own reads. On PostgreSQL, workers in other processes decide too.
+        if (isPglite(db)) return run(db);
+        return db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(${DECISION_LOCK})`);
+          return run(tx);
+        });
+      });
+    },
+
+    /** The merchant accepted by hand: what the order takes is reserved, whatever the stock says. */
+    async reserve(connectionId: string, orderId: string, lines: Reservation[]): Promise<void> {
+      await write(db, connectionId, orderId, lines);
+    },
+
+    /** The store took the stock (or the order ended): the reservation is done. */
+    async release(connectionId: string, orderId: string): Promise<void> {
+      await db
+        .delete(stockReservations)
+        .where(and(eq(stockReservations.connectionId, connectionId), eq(stockReservations.orderId, orderId)));
+    },
+  };
+}
+
+export type ReservationLedger = ReturnType<typeof createReservationLedger>;
