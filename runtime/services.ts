@@ -51,6 +51,19 @@ export function workerDependencies(services: Services, client: Client, config: C
   };
 }
 
+/**
+ * Every active connection has its running workflow (one terminated from the Temporal UI, or lost
+ * with its namespace, starts again); run by every entry point that starts a worker.
+ */
+export async function ensureConnectionWorkflows(
+  services: Pick<Services, 'connections'>,
+  client: Client,
+  config: Pick<Config, 'taskQueue'>,
+): Promise<number> {
+  const ids = (await services.connections.list()).map((c) => c.id);
+  return createWorkflowGateway(client, config.taskQueue).ensureConnections(ids);
+}
+
 /** What the API gets from the services, whichever process runs it. */
 export function appDependencies(
   services: Services,

@@ -4,7 +4,13 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
 import type { Config } from '../runtime/config';
-import { appDependencies, openServices, type Services, workerDependencies } from '../runtime/services';
+import {
+  appDependencies,
+  ensureConnectionWorkflows,
+  openServices,
+  type Services,
+  workerDependencies,
+} from '../runtime/services';
 import { createWorker } from '../workers/worker';
 import { ensureTemporalCli } from './temporal-cli';
 import { type DevServer, startTemporalDevServer } from './temporal-server';
@@ -73,6 +79,8 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       worker.shutdown();
       await running;
     });
+    const restarted = await ensureConnectionWorkflows(services, client, config);
+    if (restarted) log(`Worker: started the workflows of ${restarted} connection(s) that had none`);
 
     const app = await buildApp(appDependencies(services, client, { ...config, temporalUiUrl }, 'warn'));
     stops.push(() => app.close());

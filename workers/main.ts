@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { readConfig } from '../runtime/config';
 import { requireProductionServices } from '../runtime/production';
-import { openServices, workerDependencies } from '../runtime/services';
+import { ensureConnectionWorkflows, openServices, workerDependencies } from '../runtime/services';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createWorker } from './worker';
 
@@ -24,7 +24,10 @@ try {
   });
   console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
   // The Runtime drains the worker on SIGINT / SIGTERM; run() then resolves.
-  await worker.run();
+  const running = worker.run();
+  const restarted = await ensureConnectionWorkflows(services, client, config);
+  if (restarted) console.log(`worker: started the workflows of ${restarted} connection(s) that had none`);
+  await running;
   await connection.close();
   await clientConnection.close();
   await services.database.close();
