@@ -4,16 +4,12 @@ import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
 import type { ReturnRepository } from '../db/returns';
 import type { CycleResult } from '../db/schema';
-import type { StockLedger } from '../db/stock';
-import { productKey } from '../domain/acceptance';
 import type { ConnectionSettings } from '../domain/settings';
-import { ORDER_STATUS, type SpartooOrder, type StockSize } from '../spartoo/types';
-import type { DatabaseStore } from '../store/database-store';
+import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
 import {
   orderWorkflowId,
   type PollResult,
   returnWorkflowId,
-  type StockPushResult,
   spartooReturnStatusSeenSignal,
   spartooStatusSeenSignal,
 } from '../workflows/messages';
@@ -33,8 +29,6 @@ export interface ConnectionActivityDependencies {
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
-  store: DatabaseStore;
-  stock: StockLedger;
   temporal: { client: Client; taskQueue: string };
   spartooTimeoutMs?: number;
 }
@@ -67,9 +61,9 @@ export function pollSince(
   return { since: new Date(Math.max(start, floor ?? start)), floor };
 }
 
-/** The connection workflow's side effects: polls, stock pushes, cycle results. */
+/** The connection workflow's side effects: polls and cycle results (the stock push is in stock.ts). */
 export function createConnectionActivities(deps: ConnectionActivityDependencies) {
-  const { connections, orders, returns, store, stock, temporal } = deps;
+  const { connections, orders, returns, temporal } = deps;
   const session = (connectionId: string) =>
     openSpartooSession(connections, connectionId, deps.spartooTimeoutMs);
 
@@ -192,37 +186,6 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
     };
   }
 
-  /**
-   * Sends Spartoo the sizes whose store stock differs from what it was last told (all of them when
-   * `full`), in batches, keyed by the identification attribute.
-   */
-  async function pushStock(input: { connectionId: string; full: boolean }): Promise<StockPushResult> {
-    const { settings, spartoo } = await session(input.connectionId);
-    const attribute = settings.productIdentificationAttribute;
-    const lastSent = await stock.lastSent(input.connectionId);
-    const sizes: StockSize[] = [];
-    for (let after: string | undefined; ; ) {
-      const page = await store.listProducts({ limit: 1000, after });
-      for (const product of page) {
-        const key = productKey(product, attribute);
-        if (!key) continue;
-        const quantity = Math.max(0, product.stock);
-        if (!input.full && lastSent.get(key) === quantity) continue;
-        sizes.push({ referencePartenaire: product.reference?.trim() || key, sizeReference: key, quantity });
-      }
-      if (page.length < 1000) break;
-      after = page.at(-1)!.id;
-    }
-    if (sizes.length === 0) return { sizesSent: 0, errors: [] };
-    const result = await spartoo.updateStockBatch(sizes);
-    const failed = new Set(result.errors.map((e) => e.sizeReference));
-    await stock.recordSent(
-      input.connectionId,
-      sizes.filter((s) => !failed.has(s.sizeReference)),
-    );
-    return { sizesSent: result.sizesSent, errors: result.errors.slice(0, 50) };
-  }
-
   return {
     /** The settings the workflow runs by, or null once the connection is deleted. */
     async loadConnectionSettings(input: { connectionId: string }): Promise<ConnectionSettings | null> {
@@ -240,10 +203,6 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
     /** One poll of orders and returns; starts or signals their workflows through the Temporal client. */
     async pollOrders(input: PollInput): Promise<PollOutcome> {
       return permanentOrRetry(() => poll(input));
-    },
-
-    async pushStock(input: { connectionId: string; full: boolean }): Promise<StockPushResult> {
-      return permanentOrRetry(() => pushStock(input));
     },
   };
 }

@@ -28,6 +28,16 @@ const cycle = proxyActivities<Activities>({
   startToCloseTimeout: '3m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4 },
 });
+/**
+ * The stock push sends the catalogue in batches and heartbeats after each one: a retry (after -429, a
+ * timeout, a lost worker) resumes after the last batch Spartoo answered, backing off to a minute, for a
+ * few minutes; then the cycle is recorded as failed, and the next one carries on from the same place.
+ */
+const stock = proxyActivities<Activities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
+});
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '500ms', maximumInterval: '10s' },
@@ -187,9 +197,18 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         const full =
           !carry.lastFullStockPushAt ||
           Date.now() - Date.parse(carry.lastFullStockPushAt) >= FULL_STOCK_PUSH_MS;
+        // A full push an earlier cycle could not finish goes on from where it stopped, not from zero.
+        if (full) carry.fullStockPushStartedAt ??= carry.lastStockPushAt;
         try {
-          const result = await cycle.pushStock({ connectionId, full });
-          if (full) carry.lastFullStockPushAt = carry.lastStockPushAt;
+          const result = await stock.pushStock({
+            connectionId,
+            full,
+            fullSince: full ? carry.fullStockPushStartedAt : undefined,
+          });
+          if (full) {
+            carry.lastFullStockPushAt = carry.lastStockPushAt;
+            delete carry.fullStockPushStartedAt;
+          }
           lastStock = { result };
           await local.recordCycle({
             connectionId,

@@ -90,7 +90,13 @@ export interface ConnectionCarry {
   returnsWatermark?: string;
   lastPollAt?: string;
   lastStockPushAt?: string;
+  /** When the last full stock push finished (set only then). */
   lastFullStockPushAt?: string;
+  /**
+   * When the full stock push under way began, until it finishes: the next cycle's push skips what was
+   * sent since (activities/stock.ts), so a push that failed half-way never starts over.
+   */
+  fullStockPushStartedAt?: string;
   /** Manual "Synchronize Orders" / "Push stock now" asked for but not yet run. */
   pendingPoll?: boolean;
   pendingStockPush?: boolean;

@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createStockActivities, type StockPushInput, type StockPushProgress } from '../activities/stock';
+import { createConnectionRepository } from '../db/connections';
+import { storeProducts } from '../db/schema';
+import { createStockLedger } from '../db/stock';
+import type { StoreProduct } from '../domain/types';
+import { createSecretBox } from '../runtime/secret-box';
+import { createSandbox } from '../spartoo/sandbox/app';
+import { createDatabaseStore } from '../store/database-store';
+import { createWorker } from '../workers/worker';
+import { connectionStateQuery, connectionWorkflowId } from '../workflows/messages';
+import { openTestDatabase } from './support/databases';
+import { callSandboxAdmin } from './support/sandbox';
+import { startTestStack, type TestStack } from './support/stack';
+import { waitFor } from './support/wait';
+
+const BATCH_SCRIPT = 'xml_maj_stock_batch.php';
+
+interface Call {
+  script: string;
+  code: number | null;
+  fault?: string;
+}
+
+/**
+ * The sandbox, with a hook that runs before each stock batch call is served (`onBatch(n)`, n counting
+ * from 1): a test sets or lifts a fault at an exact call rather than racing the push.
+ */
+async function startStockSandbox() {
+  const app: FastifyInstance = createSandbox();
+  let received = 0;
+  const hooks: { onBatch?: (n: number) => Promise<void> | void } = {};
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith(`/mp/${BATCH_SCRIPT}`)) await hooks.onBatch?.(++received);
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const { status, json } = await callSandboxAdmin(address, method, path, body);
+    if (status >= 300) throw new Error(`sandbox ${method} ${path}: ${status} ${JSON.stringify(json)}`);
+    return json as T;
+  };
+  return {
+    baseUrl: `${address}/mp/`,
+    hooks,
+    createMerchant: (partenaire: string) => admin('POST', '/_sandbox/merchants', { partenaire }),
+    setFaults: (faults: Record<string, number>) => admin('PUT', '/_sandbox/faults', faults),
+    /** The stock batch calls received for this merchant, in order. */
+    batches: async (partenaire: string) =>
+      (await admin<Call[]>('GET', `/_sandbox/calls?partenaire=${encodeURIComponent(partenaire)}`)).filter(
+        (c) => c.script === BATCH_SCRIPT,
+      ),
+    stock: (partenaire: string) =>
+      admin<{ reference_partenaire: string; size_reference: string; quantity: number }[]>(
+        'GET',
+        `/_sandbox/stock?partenaire=${encodeURIComponent(partenaire)}`,
+      ),
+    close: () => app.close(),
+  };
+}
+
+type StockSandbox = Awaited<ReturnType<typeof startStockSandbox>>;
+
+/**
+ * From the `from`-th batch call on, the merchant's hourly quota is 1 (that call passes, the next ones get
+ * -429), and `rejected` calls later it is lifted: a -429 burst in the middle of a push.
+ */
+function rateLimitBurst(sandbox: StockSandbox, from: number, rejected: number) {
+  sandbox.hooks.onBatch = async (n) => {
+    if (n === from) await sandbox.setFaults({ rateLimitPerHour: 1 });
+    if (n === from + rejected + 1) await sandbox.setFaults({});
+  };
+}
+
+const sizes = (count: number, prefix: string, stock = (i: number) => i % 17): StoreProduct[] =>
+  Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${String(i).padStart(5, '0')}`,
+    reference: `${prefix}-REF-${Math.floor(i / 4)}`,
+    stock: stock(i),
+  }));
+
+/** Every product of `prefix` is on the sandbox with its store quantity, once. */
+async function expectSandboxHolds(sandbox: StockSandbox, partenaire: string, products: StoreProduct[]) {
+  const held = await sandbox.stock(partenaire);
+  expect(held).toHaveLength(products.length);
+  const byKey = new Map(held.map((s) => [s.size_reference, s]));
+  for (const p of products) {
+    expect(byKey.get(p.id)).toEqual({
+      reference_partenaire: p.reference,
+      size_reference: p.id,
+      quantity: Math.max(0, p.stock),
+    });
+  }
+}
+
+/**
+ * The activity alone (Temporal's mock activity environment: heartbeats and attempts played by the test),
+ * against PGlite and the sandbox.
+ */
+describe('stock push activity', () => {
+  const BATCH = 100;
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  let sandbox: StockSandbox;
+  let activities: ReturnType<typeof createStockActivities>;
+  let connections: ReturnType<typeof createConnectionRepository>;
+  let store: ReturnType<typeof createDatabaseStore>;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    connections = createConnectionRepository(database.db, createSecretBox('test-secret-key'));
+    store = createDatabaseStore(database.db);
+    activities = createStockActivities({
+      connections,
+      store,
+      stock: createStockLedger(database.db),
+      spartooTimeoutMs: 5000,
+      stockBatchSize: BATCH,
+    });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  afterEach(async () => {
+    await sandbox?.close();
+  });
+
+  /** A merchant on a fresh sandbox, its connection, and `products` in a store of their own. */
+  async function setUp(products: StoreProduct[], settings: Record<string, unknown> = {}) {
+    sandbox = await startStockSandbox();
+    const partenaire = `P-${randomUUID().slice(0, 8)}`;
+    await sandbox.createMerchant(partenaire);
+    await database.db.delete(storeProducts);
+    await store.upsertProducts(products);
+    const connection = await connections.create({
+      name: 'Stock',
+      apiKey: partenaire,
+      baseUrl: sandbox.baseUrl,
+      ...settings,
+    });
+    return { partenaire, connectionId: connection.id };
+  }
+
+  /** One activity attempt; `heartbeats` gets every heartbeat it sends. */
+  function attempt(input: StockPushInput, info: { attempt?: number; heartbeatDetails?: unknown } = {}) {
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000, ...info });
+    const heartbeats: StockPushProgress[] = [];
+    env.on('heartbeat', (d: StockPushProgress) => heartbeats.push(d));
+    return { env, heartbeats, run: () => env.run(activities.pushStock, input) };
+  }
+
+  it('sends one batch per call, records each, and heartbeats the last product done', async () => {
+    const products = sizes(1250, 'A');
+    const { partenaire, connectionId } = await setUp(products);
+    const first = attempt({ connectionId, full: false });
+    expect(await first.run()).toEqual({ sizesSent: 1250, errors: [] });
+    const batches = await sandbox.batches(partenaire);
+    expect(batches).toHaveLength(13);
+    expect(batches.every((c) => c.code === 1)).toBe(true);
+    await expectSandboxHolds(sandbox, partenaire, products);
+    expect(first.heartbeats.at(-1)).toEqual({ after: 'A-01249', sizesSent: 1250, batches: 13, errors: [] });
+    // A batch's heartbeat names the last product it holds: a retry starts after it.
+    expect(first.heartbeats.find((h) => h.batches === 1)).toMatchObject({ after: 'A-00099', sizesSent: 100 });
+
+    // Nothing changed: nothing is sent. One size changed: only it.
+    expect(await attempt({ connectionId, full: false }).run()).toEqual({ sizesSent: 0, errors: [] });
+    await store.upsertProducts([{ ...products[700]!, stock: 99 }]);
+    expect(await attempt({ connectionId, full: false }).run()).toEqual({ sizesSent: 1, errors: [] });
+    expect(await sandbox.batches(partenaire)).toHaveLength(14);
+  });
+
+  it('after a -429 mid-push, the next attempt resumes from the heartbeat instead of starting over', async () => {
+    const products = sizes(1000, 'B');
+    const { partenaire, connectionId } = await setUp(products);
+    // The 4th batch passes, the 5th gets -429: the attempt fails retryably with 4 batches recorded.
+    rateLimitBurst(sandbox, 4, 1);
+    const input = { connectionId, full: true, fullSince: new Date().toISOString() };
+    const first = attempt(input);
+    const failure = await first.run().catch((err: unknown) => err);
+    expect(failure).toMatchObject({ name: 'SpartooError', code: -429, retryable: true });
+    expect(first.heartbeats.at(-1)).toMatchObject({ after: 'B-00399', sizesSent: 400, batches: 4 });
+
+    const second = attempt(input, { attempt: 2, heartbeatDetails: first.heartbeats.at(-1) });
+    expect(await second.run()).toEqual({ sizesSent: 1000, errors: [] });
+    const batches = await sandbox.batches(partenaire);
+    expect(batches.filter((c) => c.code === -429)).toHaveLength(1);
+    // 10 batches of 100 were accepted, each once: nothing was sent twice.
+    expect(batches.filter((c) => c.code === 1)).toHaveLength(10);
+    await expectSandboxHolds(sandbox, partenaire, products);
+  });
+
+  it('a full push an earlier cycle left half-done goes on from where it stopped, then a new one sends all', async () => {
+    const products = sizes(800, 'C');
+    const { partenaire, connectionId } = await setUp(products);
+    const fullSince = new Date().toISOString();
+    rateLimitBurst(sandbox, 3, 100);
+    await expect(attempt({ connectionId, full: true, fullSince }).run()).rejects.toMatchObject({
+      code: -429,
+    });
+    await sandbox.setFaults({});
+    sandbox.hooks.onBatch = undefined;
+
+    // The next cycle: a new activity, no heartbeat, the same full push.
+    expect(await attempt({ connectionId, full: true, fullSince }).run()).toEqual({
+      sizesSent: 500,
+      errors: [],
+    });
+    expect((await sandbox.batches(partenaire)).filter((c) => c.code === 1)).toHaveLength(8);
+    await expectSandboxHolds(sandbox, partenaire, products);
+
+    // Six hours later, the next full push sends everything again.
+    const later = new Date(Date.now() + 1000).toISOString();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await attempt({ connectionId, full: true, fullSince: later }).run()).toEqual({
+      sizesSent: 800,
+      errors: [],
+    });
+  });
+
+  it('stops at a cancellation, with the batches sent so far recorded', async () => {
+    const products = sizes(1000, 'D');
+    const { partenaire, connectionId } = await setUp(products);
+    const run = attempt({ connectionId, full: false });
+    run.env.on('heartbeat', (d: StockPushProgress) => {
+      if (d.batches === 3) run.env.cancel();
+    });
+    await expect(run.run()).rejects.toBeInstanceOf(CancelledFailure);
+    expect(await sandbox.batches(partenaire)).toHaveLength(3);
+    // What was sent is in the ledger: the next push sends only the rest.
+    expect(await attempt({ connectionId, full: false }).run()).toEqual({ sizesSent: 700, errors: [] });
+    await expectSandboxHolds(sandbox, partenaire, products);
+  });
+
+  it('sends a key several products share once, with the stock of the lowest id', async () => {
+    const products: StoreProduct[] = [
+      { id: 'b1', sku: 'SHOE', reference: 'R', stock: 1 },
+      { id: 'a9', sku: 'SHOE', reference: 'R', stock: 2 },
+      { id: 'B1', sku: 'SHOE', reference: 'R', stock: 3 },
+      { id: 'a10', sku: 'SHOE', reference: 'R', stock: 4 },
+      { id: 'x1', sku: 'BOOT', reference: 'R1', stock: 5 },
+      { id: 'x2', sku: 'BOOT', reference: 'R2', stock: 6 },
+      { id: 'y', sku: 'SOCK', stock: 7 },
+    ];
+    const { partenaire, connectionId } = await setUp(products, { productIdentificationAttribute: 'sku' });
+    expect(await attempt({ connectionId, full: true }).run()).toEqual({ sizesSent: 3, errors: [] });
+    expect(
+      (await sandbox.stock(partenaire)).sort((a, b) => a.size_reference.localeCompare(b.size_reference)),
+    ).toEqual([
+      { reference_partenaire: 'R1', size_reference: 'BOOT', quantity: 5 },
+      { reference_partenaire: 'R', size_reference: 'SHOE', quantity: 3 },
+      { reference_partenaire: 'SOCK', size_reference: 'SOCK', quantity: 7 },
+    ]);
+    expect(await attempt({ connectionId, full: false }).run()).toEqual({ sizesSent: 0, errors: [] });
+  });
+});
+
+/**
+ * The push as the connection workflow runs it on a real Temporal server: the retry policy, the
+ * heartbeats and the resume are Temporal's, the batches small so that a few thousand sizes make many calls.
+ */
+describe('stock push through the connection workflow', () => {
+  const BATCH = 50;
+  const SIZES = 3000;
+  let stack: TestStack;
+  let sandbox: StockSandbox;
+  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+
+  beforeAll(async () => {
+    [stack, sandbox] = await Promise.all([startTestStack({ worker: false }), startStockSandbox()]);
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const w = await createWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: stack.taskQueue,
+      workflowBundle: { code: inject('workflowBundleCode') },
+      dependencies: {
+        db: stack.database.db,
+        connections: stack.connections,
+        temporal: { client: stack.client, taskQueue: stack.taskQueue },
+        spartooTimeoutMs: 5000,
+        stockBatchSize: BATCH,
+      },
+    });
+    worker = { worker: w, running: w.run(), connection };
+  });
+  afterAll(async () => {
+    worker?.worker.shutdown();
+    await worker?.running;
+    await worker?.connection.close();
+    await stack?.close();
+    await sandbox?.close();
+  });
+
+  it('a -429 burst in the middle of a large push: it resumes, sends each batch about once, and completes', async () => {
+    const products = sizes(SIZES, 'W');
+    await stack.store.upsertProducts(products);
+    const partenaire = `P-${randomUUID().slice(0, 8)}`;
+    await sandbox.createMerchant(partenaire);
+    // Batch 20 passes, the next 2 calls (two attempts, Temporal backing off between) get -429, then it lifts.
+    rateLimitBurst(sandbox, 20, 2);
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/connections',
+      headers: stack.auth,
+      payload: {
+        name: 'Big catalogue',
+        apiKey: partenaire,
+        baseUrl: sandbox.baseUrl,
+        syncLevel: 'STOCK_ONLY',
+        stockSyncIntervalSeconds: 3600,
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    const id = res.json().id as string;
+    // Its first cycle pushes the whole catalogue.
+    const shown = await waitFor(
+      async () =>
+        (await stack.app.inject({ method: 'GET', url: `/connections/${id}`, headers: stack.auth })).json(),
+      (c) => !!c.lastStockSync,
+      90_000,
+      250,
+    );
+    expect(shown.lastStockSync).toMatchObject({ ok: true, full: true, sizesSent: SIZES, errors: 0 });
+
+    const batches = await sandbox.batches(partenaire);
+    const expected = SIZES / BATCH;
+    expect(batches.filter((c) => c.code === -429)).toHaveLength(2);
+    // Each batch once, give or take the one a retry may send again: not the 2× of a push starting over.
+    const accepted = batches.filter((c) => c.code === 1).length;
+    expect(accepted).toBeGreaterThanOrEqual(expected);
+    expect(accepted).toBeLessThanOrEqual(expected + 2);
+    await expectSandboxHolds(sandbox, partenaire, products);
+    const state = await stack.client.workflow.getHandle(connectionWorkflowId(id)).query(connectionStateQuery);
+    expect(state.lastFullStockPushAt).toEqual(expect.any(String));
+    expect(state.fullStockPushStartedAt).toBeUndefined();
+  }, 120_000);
+});
