@@ -9,15 +9,30 @@ import {
   SYNC_LEVELS,
 } from '../../domain/settings';
 import { SPARTOO_SHIPPING_SERVICES } from '../../domain/shipping-services';
+import { DecisionRefusedError, RequestFailedError } from '../../runtime/workflow-gateway';
 import { connectionWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
 import { HttpProblem, notFound, problemSchema } from '../problem';
 import { temporalUiUrl } from '../temporal-links';
-import { DecisionRefusedError, RequestFailedError } from '../workflow-gateway';
 
 const cycleSchema = z
   .object({ at: z.string(), ok: z.boolean(), error: z.string().optional() })
   .catchall(z.unknown());
+
+/** Most duplicate keys a connection lists, and most product ids named for each. */
+const MAX_WARNED_KEYS = 100;
+const MAX_WARNED_IDS = 20;
+
+/**
+ * Several store products have the same value in the connection's identification attribute: the one with
+ * the lowest id (the first of `productIds`) is used for orders, imports, returns and stock.
+ */
+const warningSchema = z.object({
+  code: z.literal('DUPLICATE_PRODUCT_KEY'),
+  key: z.string(),
+  productIds: z.array(z.string()).describe('sorted, the product used first; at most 20'),
+  productCount: z.number().int(),
+});
 
 /** A connection as answered: the settings of SPEC §2 with the key masked, plus its workflow. */
 export const connectionSchema = z.object({
@@ -42,6 +57,10 @@ export const connectionSchema = z.object({
   temporalUiUrl: z.string(),
   lastPoll: cycleSchema.nullable(),
   lastStockSync: cycleSchema.nullable(),
+  warnings: z
+    .array(warningSchema)
+    .optional()
+    .describe('GET /connections/:id only: problems of the store data this connection relies on'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -76,6 +95,14 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
       updatedAt: c.updatedAt.toISOString(),
     };
   };
+  /** Duplicate identification keys: one aggregate over the store's products. */
+  const warnings = async (c: ConnectionRecord) =>
+    (
+      await deps.store.duplicateKeys(c.settings.productIdentificationAttribute, {
+        limit: MAX_WARNED_KEYS,
+        maxIds: MAX_WARNED_IDS,
+      })
+    ).map((d) => ({ code: 'DUPLICATE_PRODUCT_KEY' as const, ...d }));
   const load = async (id: string) => {
     const connection = await deps.connections.get(id);
     if (!connection) throw notFound(`Connection ${id}`);
@@ -114,7 +141,10 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
   app.get(
     '/connections/:id',
     { schema: { tags: ['connections'], params: idParams, response: { 200: connectionSchema, ...errors } } },
-    async (request) => present(await load(request.params.id)),
+    async (request) => {
+      const connection = await load(request.params.id);
+      return { ...present(connection), warnings: await warnings(connection) };
+    },
   );
 
   app.patch(

@@ -26,6 +26,39 @@ const productInputSchema = z.strictObject({
   attributes: z.record(z.string(), z.string()).optional(),
 });
 
+/** Most repeated ids named one by one in a refusal; the rest are counted. */
+const MAX_REPEATS_NAMED = 100;
+
+/**
+ * One batch of products. The same id twice would make the upsert touch one row twice, which PostgreSQL
+ * refuses: a 400 naming each repeated id (at its first repeat), and nothing saved.
+ */
+const productsInputSchema = z
+  .array(productInputSchema)
+  .max(50_000)
+  .superRefine((products, ctx) => {
+    const firstIndex = new Map<string, number>();
+    const repeated = new Set<string>();
+    let unnamed = 0;
+    products.forEach((product, index) => {
+      const first = firstIndex.get(product.id);
+      if (first === undefined) {
+        firstIndex.set(product.id, index);
+      } else if (!repeated.has(product.id) && repeated.size < MAX_REPEATS_NAMED) {
+        repeated.add(product.id);
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'id'],
+          message: `repeats the id "${product.id}" of item ${first}: each product id once per request`,
+        });
+      } else if (!repeated.has(product.id)) {
+        unnamed++;
+        repeated.add(product.id);
+      }
+    });
+    if (unnamed) ctx.addIssue({ code: 'custom', message: `repeats ${unnamed} more product ids` });
+  });
+
 const productSchema = z.object({
   id: z.string(),
   sku: z.string().nullable(),
@@ -94,7 +127,7 @@ export const storeRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
       bodyLimit: 20 * 1024 * 1024,
       schema: {
         tags: ['store'],
-        body: z.array(productInputSchema).max(50_000),
+        body: productsInputSchema,
         response: { 200: z.object({ upserted: z.number() }), ...errors },
       },
     },

@@ -547,5 +547,25 @@ function cycles(connection) {
     <dt>API key</dt><dd>${connection.apiKey}</dd>
     <dt>Last poll</dt><dd id="last-poll">${cycleText(connection.lastPoll, 'No poll yet')}</dd>
     <dt>Last stock push</dt><dd id="last-stock">${cycleText(connection.lastStockSync, 'No stock push yet')}</dd>
-  </dl>`;
+  </dl>
+  ${duplicateKeyWarnings(connection)}`;
+}
+
+/** Store products sharing this connection's identification key: the lowest id is the one used. */
+function duplicateKeyWarnings(connection) {
+  const duplicates = (connection.warnings ?? []).filter((w) => w.code === 'DUPLICATE_PRODUCT_KEY');
+  if (!duplicates.length) return '';
+  const attribute = connection.productIdentificationAttribute;
+  return html`<div class="notice notice-warn" id="duplicate-keys" role="status">
+    <p>Several store products have the same ${attribute}: orders, imports and stock use the one with the
+      lowest id (listed first), and ignore the others.</p>
+    <ul>
+      ${duplicates.map(
+        (w) =>
+          html`<li><strong>${w.key}</strong>: ${w.productIds.join(', ')}${
+            w.productCount > w.productIds.length ? ` and ${w.productCount - w.productIds.length} more` : ''
+          }</li>`,
+      )}
+    </ul>
+  </div>`;
 }
