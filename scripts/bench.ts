@@ -1,13 +1,17 @@
 import { runBench } from './bench/run';
+import { runStockBench } from './bench/stock';
 
 // `npm run bench [-- --orders N] [--faults] [--rate R]`: SPEC §9 (--rate: orders arrive R a second
 // rather than all at once, for the latency of a steady flow). Figures on stdout, one per line, the last one
-// `orders/s: <n>`; progress on stderr. PostgreSQL (needed by --faults) from DATABASE_URL or
+// `orders/s: <n>`; `--stock-sizes N [--changed M]`: the stock push of N sizes, then M changed ones,
+// against a failing sandbox (scripts/bench/stock.ts). Progress on stderr. PostgreSQL (needed by --faults) from DATABASE_URL or
 // TEST_DATABASE_URL; without it the product runs embedded on PGlite, as `npm start` runs it.
 function parseArgs(argv: string[]) {
   let orders = 1000;
   let faults = false;
   let rate: number | undefined;
+  let stockSizes: number | undefined;
+  let changed: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--faults') faults = true;
@@ -21,24 +25,40 @@ function parseArgs(argv: string[]) {
       rate = Number(value);
       if (!Number.isInteger(rate) || rate < 1)
         throw new Error(`--rate must be a positive integer, got "${value}"`);
+    } else if (arg === '--stock-sizes' || arg.startsWith('--stock-sizes=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      stockSizes = Number(value);
+      if (!Number.isInteger(stockSizes) || stockSizes < 1)
+        throw new Error(`--stock-sizes must be a positive integer, got "${value}"`);
+    } else if (arg === '--changed' || arg.startsWith('--changed=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      changed = Number(value);
+      if (!Number.isInteger(changed) || changed < 0)
+        throw new Error(`--changed must be a non-negative integer, got "${value}"`);
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench -- [--orders N] [--faults] [--rate R]');
+      console.log(
+        'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M]',
+      );
       process.exit(0);
     } else
-      throw new Error(`unknown option ${arg} (usage: npm run bench -- [--orders N] [--faults] [--rate R])`);
+      throw new Error(
+        `unknown option ${arg} (usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M])`,
+      );
   }
-  return { orders, faults, rate };
+  if (changed !== undefined && stockSizes === undefined)
+    throw new Error('--changed goes with --stock-sizes N');
+  return { orders, faults, rate, stockSizes, changed };
 }
 
 try {
-  const { orders, faults, rate } = parseArgs(process.argv.slice(2));
-  const report = await runBench({
-    orders,
-    faults,
-    rate,
-    postgresUrl: process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined,
-    log: (line) => console.error(line),
-  });
+  const { orders, faults, rate, stockSizes, changed } = parseArgs(process.argv.slice(2));
+  const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+  const log = (line: string) => console.error(line);
+  // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts).
+  const report =
+    stockSizes === undefined
+      ? await runBench({ orders, faults, rate, postgresUrl, log })
+      : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
   for (const line of report.lines) console.log(line);
   if (report.problems.length) {
     console.error(`bench FAILED: ${report.problems.join('; ')}`);

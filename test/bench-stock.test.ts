@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `npm run bench -- <args>` as a child process, embedded (PGlite) as npm start runs the product. */
+function bench(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const { DATABASE_URL: _d, TEST_DATABASE_URL: _t, ...env } = process.env;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const numbers = (stdout: string, pattern: RegExp) => pattern.exec(stdout)?.slice(1).map(Number);
+
+/**
+ * The stock push benchmark (`--stock-sizes N --changed M`) as a correctness check, small: Spartoo ends
+ * with the store's stock after a full push through 20 % failures and a -429 burst, the push resumed
+ * rather than started over, and the incremental push sends the changed sizes only. No timing assertion.
+ */
+describe('npm run bench -- --stock-sizes 2000 --changed 100', () => {
+  it('pushes every size once through failures and a -429 burst, then only the changed ones', async () => {
+    const run = await bench(['--stock-sizes', '2000', '--changed', '100']);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/^full push sizes on the sandbox matching the store: 2000 of 2000$/m);
+    expect(run.stdout).toMatch(/^incremental push sizes on the sandbox updated: 100 of 100$/m);
+    const full = numbers(
+      run.stdout,
+      /^full push batch calls: (\d+) \((\d+) answered, (\d+) needed .*; (\d+) failed: .*; (\d+) answered -429\)$/m,
+    );
+    expect(full).toBeDefined();
+    const [total, answered, needed, failed, limited] = full!;
+    expect(needed).toBe(4);
+    expect(limited).toBeGreaterThanOrEqual(1);
+    expect(total).toBe(answered! + failed! + limited!);
+    // Resumed, not started over: each batch answered once, plus those whose answer was lost.
+    expect(answered).toBeGreaterThanOrEqual(4);
+    expect(answered).toBeLessThanOrEqual(4 + failed! + 2);
+    expect(
+      numbers(
+        run.stdout,
+        /^incremental push wall time: [\d.]+ s \("Push stock now" to its answer, (\d+) sizes sent\)$/m,
+      ),
+    ).toEqual([100]);
+    expect(run.stdout).toMatch(/^full push wall time: [\d.]+ s/m);
+  }, 300_000);
+});
