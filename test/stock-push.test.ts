@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStockActivities, type StockPushInput, type StockPushProgress } from '../activities/stock';
@@ -13,7 +13,13 @@ import { createSecretBox } from '../runtime/secret-box';
 import { createSandbox } from '../spartoo/sandbox/app';
 import { createDatabaseStore } from '../store/database-store';
 import { createWorker } from '../workers/worker';
-import { connectionStateQuery, connectionWorkflowId } from '../workflows/messages';
+import {
+  connectionDeletedSignal,
+  connectionStateQuery,
+  connectionWorkflowId,
+  pushStockUpdate,
+  type StockPushResult,
+} from '../workflows/messages';
 import { openTestDatabase } from './support/databases';
 import { callSandboxAdmin } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
@@ -337,4 +343,89 @@ describe('stock push through the connection workflow', () => {
     expect(state.lastFullStockPushAt).toEqual(expect.any(String));
     expect(state.fullStockPushStartedAt).toBeUndefined();
   }, 120_000);
+});
+
+/**
+ * The connection workflow's side of a full push that fails: its activities played by the test, so that
+ * the next cycle's input and the carry can be checked without waiting for a real retry policy to run out.
+ */
+describe('a full stock push that a cycle could not finish', () => {
+  let client: TestStack['client'];
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+    client = stack.client;
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('goes on in the next cycle from the same start, and counts as the last full push only once finished', async () => {
+    const pushes: StockPushInput[] = [];
+    const cycles: { ok: boolean; full?: boolean }[] = [];
+    const taskQueue = `stock-carry-${randomUUID()}`;
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const worker = await Worker.create({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: { code: inject('workflowBundleCode') },
+      activities: {
+        async loadConnectionSettings() {
+          return {
+            active: true,
+            syncLevel: 'STOCK_ONLY',
+            pollIntervalSeconds: 3600,
+            stockSyncIntervalSeconds: 3600,
+          };
+        },
+        async recordCycle(input: { result: { ok: boolean; full?: boolean } }) {
+          cycles.push(input.result);
+        },
+        async pushStock(input: StockPushInput): Promise<StockPushResult> {
+          pushes.push(input);
+          // The first cycle's push gives up (as after its retry policy ran out); the next ones finish.
+          if (pushes.length === 1)
+            throw ApplicationFailure.nonRetryable('Spartoo answered -429 for too long');
+          return { sizesSent: 5, errors: [] };
+        },
+      },
+    });
+    const running = worker.run();
+    try {
+      const connectionId = randomUUID();
+      const handle = await client.workflow.start('connectionWorkflow', {
+        workflowId: connectionWorkflowId(connectionId),
+        taskQueue,
+        args: [{ connectionId }],
+      });
+      await waitFor(
+        async () => cycles.length,
+        (n) => n >= 1,
+      );
+      expect(cycles[0]).toMatchObject({ ok: false });
+      expect(pushes[0]).toEqual({ connectionId, full: true, fullSince: expect.any(String) });
+      const unfinished = await handle.query(connectionStateQuery);
+      expect(unfinished.lastFullStockPushAt).toBeUndefined();
+      expect(unfinished.fullStockPushStartedAt).toBe(pushes[0]!.fullSince);
+
+      // "Push stock now": the same full push goes on, from the same start.
+      expect(await handle.executeUpdate(pushStockUpdate)).toEqual({ sizesSent: 5, errors: [] });
+      expect(pushes[1]).toEqual({ connectionId, full: true, fullSince: pushes[0]!.fullSince });
+      const finished = await handle.query(connectionStateQuery);
+      expect(finished.lastFullStockPushAt).toEqual(expect.any(String));
+      expect(finished.fullStockPushStartedAt).toBeUndefined();
+      expect(cycles[1]).toMatchObject({ ok: true, full: true });
+
+      // The full push done, the next one is incremental.
+      await handle.executeUpdate(pushStockUpdate);
+      expect(pushes[2]).toEqual({ connectionId, full: false });
+      await handle.signal(connectionDeletedSignal);
+      await handle.result();
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    }
+  });
 });
