@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ATTENTION_ORDER_STATUSES, ORDER_STATUSES } from '../domain/statuses';
+import type { SpartooOrder } from '../spartoo/types';
 import { launchBrowser, screenshot, watchErrors } from './support/browser';
 import { type Sandbox, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
@@ -9,7 +11,8 @@ import { waitFor } from './support/wait';
 /**
  * The dashboard walked as a merchant would, in Debian's Chromium: sign in, add a connection (an
  * invalid threshold first), synchronize, accept a waiting order, ship it from the store, follow the
- * link to the Temporal UI. Screenshots of the main screens land in test-artifacts/dashboard/.
+ * link to the Temporal UI; then every order status, an unreadable order and a lost parcel.
+ * Screenshots of the main screens land in test-artifacts/dashboard/.
  */
 describe('dashboard', () => {
   let stack: TestStack;
@@ -313,5 +316,183 @@ describe('dashboard', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('spartoo-sync.token'))).toBeNull();
     expect(errors).toEqual([]);
+  }, 120_000);
+
+  /** A readable Spartoo order as the client parses it, for seeding the read model directly. */
+  const spartooOrder = (ordersId: string, statusId: number): SpartooOrder => {
+    const person = {
+      firstname: 'Léa',
+      lastname: 'Martin',
+      company: '',
+      streetAddress: '3 rue des Lilas',
+      suburb: '',
+      city: 'Lyon',
+      postcode: '69003',
+      state: '',
+      country: 'FR',
+    };
+    return {
+      ordersId,
+      customers: { ...person, email: 'lea@example.com', telephone: '0600000000' },
+      delivery: person,
+      paymentMethod: 'CB',
+      paymentPriceCents: 0,
+      shippingPriceCents: 490,
+      shippingName: 'Colissimo',
+      orderTotalCents: 6480,
+      ordersStatusId: statusId,
+      ordersStatusName: 'Parcel lost',
+      datePurchased: new Date(Date.now() - 20 * 86_400_000).toISOString(),
+      lastModified: '',
+      products: [
+        {
+          productsReference: 'SNEAKER',
+          productsName: 'Sneaker Azur 42',
+          productsQty: 1,
+          productsSpartoo: '',
+          productsManufacturers: '',
+          productsSize: '42',
+          productsSizeReference: 'SNEAKER-42',
+          productsColor: 'Blue',
+          priceUnitCents: 5990,
+          finalPriceCents: 5990,
+        },
+      ],
+      errors: [],
+    };
+  };
+
+  it('lists every status, shows an unreadable order and a lost parcel with what to do next', async () => {
+    expect(connectionId, 'the walk-through created the connection').not.toBe('');
+    const base = 800_000_000 + Math.floor(Math.random() * 1e8);
+    const [unreadableId, lostId] = [String(base), String(base + 1)];
+    const parserError = 'Order has no valid date_purchased ("2025-02-31 25:61:00")';
+    await stack.orders.saveUnreadableOrder(connectionId, unreadableId, parserError);
+    await stack.orders.saveSpartooOrder(connectionId, spartooOrder(lostId, 45), 'SHIPPED');
+    await stack.orders.recordStatus(connectionId, lostId, 'PARCEL_LOST', null);
+
+    const { page, errors } = await newPage();
+    await signIn(page);
+
+    // One list of statuses in the dashboard, the same as the domain's, in the same order.
+    // (a string, so that the test runner does not rewrite the browser's import())
+    const dashboard: { statuses: Record<string, { label: string; tone: string }>; attention: string[] } =
+      await page.evaluate(
+        "import('/assets/api.js').then((m) => ({ statuses: m.ORDER_STATUSES, attention: m.ATTENTION_STATUSES }))",
+      );
+    expect(Object.keys(dashboard.statuses)).toEqual([...ORDER_STATUSES]);
+    expect(dashboard.attention).toEqual(['WAITING_ACCEPTANCE', ...ATTENTION_ORDER_STATUSES]);
+    for (const [status, shown] of Object.entries(dashboard.statuses)) {
+      expect(shown.label, status).toMatch(/^[A-Z][a-z ]+$/);
+      expect(['ok', 'warn', 'danger', 'info', 'muted'], status).toContain(shown.tone);
+      if (status.endsWith('_FAILED')) expect(shown.tone, status).toBe('danger');
+    }
+
+    // The grid: both orders, the unreadable one with dashes, never "Invalid Date" or "NaN".
+    await page.locator('#nav').getByRole('link', { name: 'Orders', exact: true }).click();
+    const unreadableRow = page.locator('#orders tbody tr', { hasText: unreadableId });
+    const lostRow = page.locator('#orders tbody tr', { hasText: lostId });
+    await unreadableRow.locator('[data-status="FETCH_FAILED"]').waitFor();
+    expect(await unreadableRow.locator('[data-status]').textContent()).toBe('Fetch failed');
+    expect(await unreadableRow.locator('td[data-label="Date"]').textContent()).toBe('—');
+    expect(await unreadableRow.locator('td[data-label="Total"]').textContent()).toBe('—');
+    expect(await unreadableRow.locator('td[data-label="Customer"]').textContent()).toBe('—');
+    expect(await lostRow.locator('[data-status]').textContent()).toBe('Parcel lost');
+    expect(await lostRow.locator('td[data-label="Total"]').textContent()).toMatch(/64\.80/);
+    expect(await page.locator('#orders').textContent()).not.toMatch(/Invalid Date|NaN|null/);
+
+    // The status filter offers every status, in the domain's order, each with its label.
+    const options = await page
+      .locator('#filter-status option')
+      .evaluateAll((all) => all.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+    expect(options.map(([value]) => value)).toEqual(['', ...ORDER_STATUSES]);
+    expect(Object.fromEntries(options)).toMatchObject({
+      FETCH_FAILED: 'Fetch failed',
+      ACCEPT_FAILED: 'Acceptance failed',
+      REFUSE_FAILED: 'Refusal failed',
+      CANCEL_FAILED: 'Cancellation failed',
+      PARCEL_LOST: 'Parcel lost',
+      NOT_DELIVERED: 'Not delivered',
+    });
+    await page.getByLabel('Status').selectOption('FETCH_FAILED');
+    await eventually(() => page.locator('#orders tbody tr').count()).toBe(1);
+    await unreadableRow.waitFor();
+    await screenshot(page, '16-orders-fetch-failed');
+
+    // Attention: a counter per status, both orders with their next step, the unreadable one first.
+    await page
+      .getByRole('link', { name: /^Attention/ })
+      .first()
+      .click();
+    const attentionRows = page.locator('#attention tbody tr');
+    await page.locator('#attention tbody tr', { hasText: lostId }).waitFor();
+    for (const status of dashboard.attention) await page.locator(`#count-${status}`).waitFor();
+    expect(await page.locator('#count-FETCH_FAILED .counter-value').textContent()).toBe('1');
+    expect(await page.locator('#count-PARCEL_LOST .counter-value').textContent()).toBe('1');
+    expect(await page.locator('#count-NOT_DELIVERED .counter-value').textContent()).toBe('0');
+    const unreadableAttention = page.locator('#attention tbody tr', { hasText: unreadableId });
+    expect(await unreadableAttention.locator('td[data-label="Next step"]').textContent()).toBe(
+      "Spartoo's copy could not be read: check it on Spartoo, then retry",
+    );
+    expect(await unreadableAttention.locator('td[data-label="Date"]').textContent()).toBe('—');
+    expect(await unreadableAttention.locator('td[data-label="Total"]').textContent()).toBe('—');
+    expect(
+      await page
+        .locator('#attention tbody tr', { hasText: lostId })
+        .locator('td[data-label="Next step"]')
+        .textContent(),
+    ).toBe('Spartoo reports the parcel lost: contact the carrier');
+    expect(await attentionRows.first().textContent()).toContain(unreadableId);
+    expect(await page.locator('#attention').textContent()).not.toMatch(/Invalid Date|NaN|null/);
+    // The menu's count is the API's, for every attention status.
+    const counts = (
+      await stack.app.inject({ method: 'GET', url: '/orders/counts', headers: stack.auth })
+    ).json().counts as Record<string, number>;
+    const expected = dashboard.attention.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+    await eventually(() => page.locator('#attention-count').textContent()).toBe(String(expected));
+    await screenshot(page, '17-attention-new-statuses');
+
+    // One counter filters the list.
+    await page.locator('#count-PARCEL_LOST').click();
+    await eventually(() => attentionRows.count()).toBe(1);
+    expect(await attentionRows.first().textContent()).toContain(lostId);
+
+    // The unreadable order's page: what failed, what to do, the parser's message; Retry; dashes.
+    await page.goto(`${baseUrl}/#/orders/${connectionId}/${unreadableId}`);
+    await page.getByRole('heading', { name: `Order ${unreadableId}` }).waitFor();
+    expect(await page.locator('#failure').textContent()).toContain('check it on Spartoo, then retry');
+    expect(await page.locator('#last-error').textContent()).toBe(parserError);
+    expect(await page.locator('#order-summary').textContent()).toContain('could not be read');
+    await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+    const general = await page.locator('#panel-general').textContent();
+    expect(general).toMatch(/Purchased\s*—/);
+    expect(general).toMatch(/Total\s*—/);
+    expect(general).toMatch(/Spartoo status\s*—/);
+    expect(await page.locator('main').textContent()).not.toMatch(/Invalid Date|NaN|null/);
+    await page.getByRole('tab', { name: 'Items' }).click();
+    await page.locator('#panel-items').getByText("Spartoo's copy of this order could not be read").waitFor();
+    await page.getByRole('tab', { name: 'General' }).click();
+    await screenshot(page, '18-order-fetch-failed');
+
+    // The lost parcel's page: what to do, no Retry (nothing of the product failed).
+    await page.goto(`${baseUrl}/#/orders/${connectionId}/${lostId}`);
+    await page.getByRole('heading', { name: `Order ${lostId}` }).waitFor();
+    expect(await page.locator('#next-step').textContent()).toContain('contact the carrier');
+    expect(await page.getByRole('button', { name: 'Retry', exact: true }).count()).toBe(0);
+    expect(await page.locator('#panel-general').textContent()).toContain('45 — Parcel lost');
+    await screenshot(page, '19-order-parcel-lost');
+
+    // The Attention page on a phone: nine counters and the list fit the screen.
+    const phone = await newPage({ width: 390, height: 844 });
+    await signIn(phone.page);
+    await phone.page.goto(`${baseUrl}/#/attention`);
+    await phone.page.locator('#attention tbody tr', { hasText: unreadableId }).waitFor();
+    expect(
+      await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await screenshot(phone.page, '20-phone-attention');
+
+    expect(errors).toEqual([]);
+    expect(phone.errors).toEqual([]);
   }, 120_000);
 });

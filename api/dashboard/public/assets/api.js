@@ -96,25 +96,57 @@ export const forgetConnections = () => {
   connectionNames = undefined;
 };
 
-/** Orders needing the merchant: waiting for a decision, or failed. */
-export const ATTENTION_STATUSES = ['WAITING_ACCEPTANCE', 'IMPORT_FAILED', 'SHIPMENT_FAILED'];
-const COUNT_LIMIT = 100;
+/**
+ * Every order status of the API, in the order of domain/statuses.ts (the OpenAPI enum at /docs/json):
+ * its label, its badge tone and, when the merchant must act, the next step shown on the Attention
+ * page. Tones: `danger` a step of the product failed and has a Retry; `warn` the merchant must decide
+ * or look at the parcel; `info` in progress; `ok` shipped; `muted` over.
+ */
+export const ORDER_STATUSES = {
+  WAITING_ACCEPTANCE: { label: 'Waiting for acceptance', tone: 'warn', nextStep: 'Accept or refuse' },
+  FETCH_FAILED: {
+    label: 'Fetch failed',
+    tone: 'danger',
+    nextStep: "Spartoo's copy could not be read: check it on Spartoo, then retry",
+  },
+  ACCEPT_FAILED: { label: 'Acceptance failed', tone: 'danger', nextStep: 'Retry the acceptance' },
+  REFUSE_FAILED: { label: 'Refusal failed', tone: 'danger', nextStep: 'Retry the refusal' },
+  ACCEPTED: { label: 'Accepted', tone: 'info' },
+  IMPORT_FAILED: { label: 'Import failed', tone: 'danger', nextStep: 'Fix, then retry the import' },
+  AWAITING_SHIPMENT: { label: 'Awaiting shipment', tone: 'info' },
+  SHIPMENT_FAILED: { label: 'Shipment failed', tone: 'danger', nextStep: 'Retry sending the shipment' },
+  CANCEL_FAILED: { label: 'Cancellation failed', tone: 'danger', nextStep: 'Retry the cancellation' },
+  SHIPPED: { label: 'Shipped', tone: 'ok' },
+  PARCEL_LOST: {
+    label: 'Parcel lost',
+    tone: 'warn',
+    nextStep: 'Spartoo reports the parcel lost: contact the carrier',
+  },
+  NOT_DELIVERED: { label: 'Not delivered', tone: 'warn', nextStep: 'Returned to Spartoo: check the parcel' },
+  REFUSED: { label: 'Refused', tone: 'muted' },
+  CANCELLED: { label: 'Cancelled', tone: 'muted' },
+};
+
+/** Orders needing the merchant: waiting for a decision, a failed step, a parcel lost or sent back. */
+export const ATTENTION_STATUSES = Object.keys(ORDER_STATUSES).filter((s) => ORDER_STATUSES[s].nextStep);
+
+/** The exact number of orders in each attention status, in one request: `{ status: count }`. */
+export async function attentionCounts(connectionId) {
+  const { counts } = await get(withQuery('/orders/counts', { connectionId }));
+  return Object.fromEntries(ATTENTION_STATUSES.map((status) => [status, counts[status] ?? 0]));
+}
+
+/** How many orders of one status the Attention list shows (the grid, filtered, has them all). */
+export const ATTENTION_PAGE = 100;
 
 /**
- * How many orders of each attention status (exact, from /orders/counts) and the first page of each:
- * `{ status: { count, more, items } }`, `more` when the page holds fewer than the count.
+ * The newest orders of each given status that has any (`counts` from attentionCounts), one request
+ * per such status: `{ status: items }`; a status counted 0 is not asked for.
  */
-export async function attentionCounts(connectionId) {
-  const [{ counts }, ...pages] = await Promise.all([
-    get(withQuery('/orders/counts', { connectionId })),
-    ...ATTENTION_STATUSES.map((status) =>
-      get(withQuery('/orders', { status, connectionId, limit: COUNT_LIMIT })),
-    ),
-  ]);
-  return Object.fromEntries(
-    ATTENTION_STATUSES.map((status, i) => [
-      status,
-      { count: counts[status] ?? 0, more: false, items: pages[i].items },
-    ]),
+export async function attentionOrders(counts, statuses = ATTENTION_STATUSES, connectionId) {
+  const wanted = statuses.filter((status) => counts[status] > 0);
+  const pages = await Promise.all(
+    wanted.map((status) => get(withQuery('/orders', { status, connectionId, limit: ATTENTION_PAGE }))),
   );
+  return Object.fromEntries(statuses.map((status) => [status, pages[wanted.indexOf(status)]?.items ?? []]));
 }

@@ -138,10 +138,10 @@ function focusHeading() {
 async function refreshAttentionBadge() {
   const badge = $('#attention-count');
   try {
+    // One request (GET /orders/counts), exact counts of every attention status.
     const counts = await attentionCounts();
-    const total = Object.values(counts).reduce((sum, c) => sum + c.count, 0);
-    const more = Object.values(counts).some((c) => c.more);
-    badge.textContent = total ? `${total}${more ? '+' : ''}` : '';
+    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+    badge.textContent = total ? String(total) : '';
     badge.hidden = !total;
   } catch {
     badge.hidden = true;

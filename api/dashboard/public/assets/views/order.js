@@ -1,5 +1,5 @@
 /** One order: General, Address, Items, Shipments, RMA and Communications log; the merchant's decisions. */
-import { ApiError, connectionsById, get, post, withQuery } from '../api.js';
+import { ApiError, connectionsById, get, ORDER_STATUSES, post, withQuery } from '../api.js';
 import { $, badge, busy, formatMoney, html, humanize, render, safeUrl, say, tabs, timeTag } from '../dom.js';
 
 const SPARTOO_STATUSES = {
@@ -10,6 +10,12 @@ const SPARTOO_STATUSES = {
   45: 'Parcel lost',
   47: 'Parcel not delivered, returned to Spartoo',
 };
+
+/** An unreadable order has no purchase date: a dash, never "Invalid Date". */
+const when = (value) => (value ? timeTag(value) : '—');
+
+/** Spartoo's copy of the order could not be read: no total, no items, no addresses. */
+const unreadable = (order) => order.totals.total === null;
 
 const TABS = [
   ['general', 'General'],
@@ -90,17 +96,17 @@ function decisionSection(order) {
 
 function general(order, connection) {
   return html`<dl class="details">
-      <dt>Status</dt><dd>${badge(order.status)}</dd>
-      <dt>Spartoo status</dt><dd>${order.spartooStatus} — ${SPARTOO_STATUSES[order.spartooStatus] ?? 'unknown'}</dd>
+      <dt>Status</dt><dd>${badge(order.status, ORDER_STATUSES)}</dd>
+      <dt>Spartoo status</dt><dd>${order.spartooStatus === null ? '—' : `${order.spartooStatus} — ${SPARTOO_STATUSES[order.spartooStatus] ?? 'unknown'}`}</dd>
       <dt>Connection</dt><dd><a href="#/connections/${encodeURIComponent(order.connectionId)}">${connection?.name ?? order.connectionId}</a></dd>
-      <dt>Purchased</dt><dd>${timeTag(order.purchasedAt)}</dd>
-      <dt>Customer</dt><dd>${order.customerName}</dd>
+      <dt>Purchased</dt><dd>${when(order.purchasedAt)}</dd>
+      <dt>Customer</dt><dd>${order.customerName || '—'}</dd>
       <dt>Spartoo shipping</dt><dd>${order.shippingName || '—'}</dd>
       <dt>Store shipping method</dt><dd>${order.storeShippingMethod || '—'}</dd>
       <dt>Shipping service sent</dt><dd>${order.shippingService ?? '—'}</dd>
       <dt>Store order</dt><dd>${order.storeOrderId === null ? 'Not imported yet' : html`<a href="#/store">#${order.storeOrderId}</a>`}</dd>
-      <dt>Products</dt><dd>${formatMoney(order.totals.products)}</dd>
-      <dt>Shipping</dt><dd>${formatMoney(order.totals.shipping)}</dd>
+      <dt>Products</dt><dd>${unreadable(order) ? '—' : formatMoney(order.totals.products)}</dd>
+      <dt>Shipping</dt><dd>${unreadable(order) ? '—' : formatMoney(order.totals.shipping)}</dd>
       <dt>Total</dt><dd><strong>${formatMoney(order.totals.total)}</strong></dd>
       <dt>Last update</dt><dd>${timeTag(order.updatedAt)}</dd>
     </dl>
@@ -130,6 +136,9 @@ function address(title, a, id) {
 }
 
 function items(order) {
+  if (!order.items.length) {
+    return html`<p class="muted">${unreadable(order) ? "No items: Spartoo's copy of this order could not be read." : 'No items.'}</p>`;
+  }
   return html`<div class="table-wrap"><table class="grid" id="items">
     <thead><tr>
       <th scope="col">Line</th><th scope="col">Product</th><th scope="col">Reference</th><th scope="col">Size reference</th>
@@ -219,11 +228,34 @@ function log(order) {
   </table></div>`;
 }
 
+/**
+ * A failed step (every `*_FAILED` status, with a Retry) shows what failed, what to do and Spartoo's
+ * or the store's message; a parcel lost or sent back says what to do; any other status shows a
+ * last error only when there is one.
+ */
+function statusNotice(order) {
+  const status = ORDER_STATUSES[order.status];
+  if (order.status.endsWith('_FAILED')) {
+    return html`<div class="notice notice-danger failure" id="failure">
+      <p class="failure-title"><strong>${status?.label ?? order.status}.</strong> ${status?.nextStep ?? 'Retry it'}.</p>
+      <p class="failure-label">Last error</p>
+      <p class="failure-error" id="last-error">${order.lastError || 'No message was recorded.'}</p>
+    </div>`;
+  }
+  const last = order.lastError
+    ? html`<p class="notice notice-danger" id="last-error"><strong>Last error:</strong> ${order.lastError}</p>`
+    : '';
+  if (status?.nextStep && order.status !== 'WAITING_ACCEPTANCE') {
+    return html`<p class="notice notice-${status.tone}" id="next-step"><strong>${status.label}.</strong> ${status.nextStep}.</p>${last}`;
+  }
+  return last;
+}
+
 function actions(order) {
   const waiting = order.status === 'WAITING_ACCEPTANCE';
   const failed = order.status.endsWith('_FAILED');
   return html`
-    ${order.lastError ? html`<p class="notice notice-danger"><strong>Last error:</strong> ${order.lastError}</p>` : ''}
+    ${statusNotice(order)}
     ${waiting ? html`<p>This order waits for your decision on Spartoo.</p>` : ''}
     <div class="actions">
       ${
@@ -293,10 +325,14 @@ export async function orderPage(ctx) {
     if (signature === state.signature) return;
     state.signature = signature;
     state.order = order;
-    render($('#order-status'), badge(order.status));
+    render($('#order-status'), badge(order.status, ORDER_STATUSES));
     render(
       $('#order-summary'),
-      html`${order.customerName} · ${timeTag(order.purchasedAt)} · ${formatMoney(order.total)}${connections.size > 1 && connection ? ` · ${connection.name}` : ''}`,
+      html`${
+        unreadable(order) && !order.purchasedAt && !order.customerName
+          ? "No date, customer or total: Spartoo's copy of this order could not be read."
+          : html`${order.customerName || '—'} · ${when(order.purchasedAt)} · ${formatMoney(order.total)}`
+      }${connections.size > 1 && connection ? ` · ${connection.name}` : ''}`,
     );
     render($('#order-actions'), actions(order));
     render($('#panel-general'), general(order, connection));

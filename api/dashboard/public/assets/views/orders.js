@@ -1,20 +1,32 @@
 /** The orders grid (filter, newest first, paging) and the Attention view. */
-import { ATTENTION_STATUSES, attentionCounts, connectionsById, get, withQuery } from '../api.js';
-import { $, badge, formatMoney, html, render, STATUSES, syncRows, timeTag } from '../dom.js';
+import {
+  ATTENTION_PAGE,
+  ATTENTION_STATUSES,
+  attentionCounts,
+  attentionOrders,
+  connectionsById,
+  get,
+  ORDER_STATUSES,
+  withQuery,
+} from '../api.js';
+import { $, badge, formatMoney, html, render, syncRows, timeTag } from '../dom.js';
 
 const PAGE_SIZE = 20;
 /** Cursors of the pages before the current one, per filter, for "Previous page". */
 const previousPages = new Map();
+
+/** An unreadable order has no purchase date (and no total, no customer): a dash, never "Invalid Date". */
+const when = (value) => (value ? timeTag(value) : '—');
 
 const orderLink = (o) => `#/orders/${encodeURIComponent(o.connectionId)}/${encodeURIComponent(o.orderId)}`;
 
 function orderRow(order, connections, extra) {
   return html`<tr>
     <th scope="row"><a href="${orderLink(order)}">${order.orderId}</a></th>
-    <td data-label="Date">${timeTag(order.purchasedAt)}</td>
-    <td data-label="Customer">${order.customerName}</td>
+    <td data-label="Date">${when(order.purchasedAt)}</td>
+    <td data-label="Customer">${order.customerName || '—'}</td>
     <td data-label="Total" class="num">${formatMoney(order.total)}</td>
-    <td data-label="Status">${badge(order.status)}</td>
+    <td data-label="Status">${badge(order.status, ORDER_STATUSES)}</td>
     ${connections.size > 1 ? html`<td data-label="Connection">${connections.get(order.connectionId)?.name ?? order.connectionId}</td>` : ''}
     ${extra ? html`<td data-label="Next step">${extra(order)}</td>` : ''}
   </tr>`;
@@ -59,7 +71,7 @@ export async function ordersPage(ctx) {
         <label for="filter-status">Status</label>
         <select id="filter-status" name="status">
           <option value="">All statuses</option>
-          ${Object.entries(STATUSES).map(
+          ${Object.entries(ORDER_STATUSES).map(
             ([code, s]) =>
               html`<option value="${code}" ${code === status ? 'selected' : ''}>${s.label}</option>`,
           )}
@@ -82,7 +94,7 @@ export async function ordersPage(ctx) {
     </form>
     <p class="muted">Newest first. Updates live.</p>
     ${ordersTable('orders', connections)}
-    <p id="orders-empty" class="empty" hidden>No order${status ? ` with status “${STATUSES[status]?.label ?? status}”` : ''} yet.</p>
+    <p id="orders-empty" class="empty" hidden>No order${status ? ` with status “${ORDER_STATUSES[status]?.label ?? status}”` : ''} yet.</p>
     <nav class="pager" aria-label="Pages">
       <a class="button" id="page-prev" hidden>← Previous page</a>
       <a class="button" id="page-first" href="${hashFor({})}" hidden>Newest orders</a>
@@ -130,16 +142,29 @@ export async function ordersPage(ctx) {
   });
 }
 
-const NEXT_STEP = {
-  WAITING_ACCEPTANCE: 'Accept or refuse',
-  IMPORT_FAILED: 'Fix, then retry the import',
-  SHIPMENT_FAILED: 'Retry sending the shipment',
-};
+/**
+ * Newest purchase first; unreadable orders (no purchase date) come first, newest change first: they
+ * are the ones the merchant knows least about.
+ */
+function newestFirst(a, b) {
+  if (!a.purchasedAt || !b.purchasedAt) {
+    if (a.purchasedAt) return 1;
+    if (b.purchasedAt) return -1;
+    return b.updatedAt.localeCompare(a.updatedAt);
+  }
+  return b.purchasedAt.localeCompare(a.purchasedAt);
+}
 
 export async function attentionPage(ctx) {
   ctx.title('Attention');
-  const only = ctx.query.get('status') ?? '';
-  const [connections, counts] = await Promise.all([connectionsById(), attentionCounts()]);
+  const asked = ctx.query.get('status') ?? '';
+  const only = ATTENTION_STATUSES.includes(asked) ? asked : '';
+  const shown = only ? [only] : ATTENTION_STATUSES;
+  const load = async () => {
+    const counts = await attentionCounts();
+    return { counts, orders: await attentionOrders(counts, shown) };
+  };
+  const [connections, first] = await Promise.all([connectionsById(), load()]);
   if (!ctx.alive()) return;
   render(
     ctx.main,
@@ -147,44 +172,56 @@ export async function attentionPage(ctx) {
       <h1>Attention</h1>
       <a class="button" href="#/orders">All orders</a>
     </div>
-    <p>Orders waiting for your decision, and orders whose import or shipment failed.</p>
+    <p>Orders waiting for your decision, orders where a step failed (open one to retry it), and
+      parcels Spartoo reports lost or not delivered.</p>
     <ul class="counters" id="counters"></ul>
     ${ordersTable('attention', connections, 'Next step')}
+    <p id="attention-more" class="muted" hidden></p>
     <p id="attention-empty" class="empty" hidden>Nothing needs your attention.</p>`,
   );
 
-  const show = (c) => {
+  const show = ({ counts, orders }) => {
     render(
       $('#counters'),
-      html`${ATTENTION_STATUSES.map(
-        (status) => html`<li>
-          <a class="counter ${only === status ? 'counter-on' : ''}" href="#/attention${only === status ? '' : `?status=${status}`}"
-            ${only === status ? html`aria-current="true"` : ''} id="count-${status}">
-            <span class="counter-value">${c[status].count}${c[status].more ? '+' : ''}</span>
-            <span class="counter-label">${STATUSES[status].label}</span>
+      html`${ATTENTION_STATUSES.map((status) => {
+        const on = only === status;
+        const tone = counts[status] ? `counter-${ORDER_STATUSES[status].tone}` : 'counter-zero';
+        return html`<li>
+          <a class="counter ${tone} ${on ? 'counter-on' : ''}" href="#/attention${on ? '' : `?status=${status}`}"
+            ${on ? html`aria-current="true"` : ''} id="count-${status}">
+            <span class="counter-value">${counts[status]}</span>
+            <span class="counter-label">${ORDER_STATUSES[status].label}</span>
           </a>
-        </li>`,
-      )}`,
+        </li>`;
+      })}`,
     );
-    const items = ATTENTION_STATUSES.filter((s) => !only || s === only)
-      .flatMap((s) => c[s].items)
-      .sort((a, b) => b.purchasedAt.localeCompare(a.purchasedAt));
+    const items = shown.flatMap((s) => orders[s]).sort(newestFirst);
     syncRows(
       $('#attention tbody'),
       items,
       (o) => `${o.connectionId}/${o.orderId}`,
-      (o) => orderRow(o, connections, (order) => NEXT_STEP[order.status]),
+      (o) => orderRow(o, connections, (order) => ORDER_STATUSES[order.status]?.nextStep ?? ''),
     );
     $('#attention').hidden = items.length === 0;
     $('#attention-empty').hidden = items.length > 0;
-    const total = ATTENTION_STATUSES.reduce((sum, s) => sum + c[s].count, 0);
+    const cut = shown.filter((s) => orders[s].length >= ATTENTION_PAGE && counts[s] > orders[s].length);
+    const more = $('#attention-more');
+    more.hidden = cut.length === 0;
+    render(
+      more,
+      html`${cut.map(
+        (s) => html`Showing the newest ${ATTENTION_PAGE} of ${counts[s]} orders “${ORDER_STATUSES[s].label}”:
+          <a href="${withQuery('#/orders', { status: s })}">see them all</a>. `,
+      )}`,
+    );
+    const total = ATTENTION_STATUSES.reduce((sum, s) => sum + counts[s], 0);
     const navBadge = $('#attention-count');
     navBadge.textContent = total ? String(total) : '';
     navBadge.hidden = !total;
   };
-  show(counts);
+  show(first);
   ctx.every(2000, async () => {
-    const fresh = await attentionCounts();
+    const fresh = await load();
     if (ctx.alive()) show(fresh);
   });
 }
