@@ -242,6 +242,45 @@ export function createOrderRepository(db: Database) {
       return row?.oldest ? new Date(row.oldest) : undefined;
     },
 
+    /** Open orders purchased before a date, by order id after `after`: read one by one by the polls. */
+    async openPurchasedBefore(
+      connectionId: string,
+      before: Date,
+      after: string | undefined,
+      limit: number,
+    ): Promise<string[]> {
+      const rows = await db
+        .select({ orderId: orders.orderId })
+        .from(orders)
+        .where(
+          and(
+            eq(orders.connectionId, connectionId),
+            notInArray(orders.status, [...FINISHED_ORDER_STATUSES]),
+            sql`${orders.purchasedAt} < ${before.toISOString()}::timestamptz`,
+            after === undefined ? undefined : sql`${orders.orderId} > ${after}`,
+          ),
+        )
+        .orderBy(asc(orders.orderId))
+        .limit(limit);
+      return rows.map((r) => r.orderId);
+    },
+
+    /** Whether an order of the connection was shipped (so is followed for 45 / 47) since a date. */
+    async shippedSince(connectionId: string, since: Date): Promise<boolean> {
+      const [row] = await db
+        .select({ orderId: orders.orderId })
+        .from(orders)
+        .where(
+          and(
+            eq(orders.connectionId, connectionId),
+            eq(orders.status, 'SHIPPED'),
+            sql`${orders.updatedAt} >= ${since.toISOString()}::timestamptz`,
+          ),
+        )
+        .limit(1);
+      return row !== undefined;
+    },
+
     async countByStatus(connectionId?: string): Promise<Record<string, number>> {
       const rows = await db
         .select({ status: orders.status, count: sql<number>`count(*)::int` })

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { type ReturnStatus, returnStatusFromSpartoo } from '../domain/statuses';
 import type { SpartooReturn } from '../spartoo/types';
 import type { Database } from './client';
@@ -9,13 +9,18 @@ export type ReturnRecord = typeof returns.$inferSelect;
 /** Read model of the returns (RMA) and their one-time restock. */
 export function createReturnRepository(db: Database) {
   return {
-    /** Stores what Spartoo says; answers whether it is new or its Spartoo status changed. */
-    async saveSpartooReturn(connectionId: string, r: SpartooReturn): Promise<'new' | 'changed' | 'same'> {
-      const [existing] = await db
-        .select({ spartooStatus: returns.spartooStatus })
+    /** Spartoo status of the given returns as last recorded, to tell new and changed returns from the rest. */
+    async spartooStatuses(connectionId: string, returnIds: string[]): Promise<Map<string, number>> {
+      if (returnIds.length === 0) return new Map();
+      const rows = await db
+        .select({ returnId: returns.returnId, spartooStatus: returns.spartooStatus })
         .from(returns)
-        .where(and(eq(returns.connectionId, connectionId), eq(returns.returnId, r.returnId)));
-      if (existing && existing.spartooStatus === r.returnStatus) return 'same';
+        .where(and(eq(returns.connectionId, connectionId), inArray(returns.returnId, returnIds)));
+      return new Map(rows.map((r) => [r.returnId, r.spartooStatus]));
+    },
+
+    /** Stores what Spartoo says of a return (after its workflow was started or told: see activities/poll.ts). */
+    async saveSpartooReturn(connectionId: string, r: SpartooReturn): Promise<void> {
       await db
         .insert(returns)
         .values({
@@ -32,7 +37,6 @@ export function createReturnRepository(db: Database) {
           target: [returns.connectionId, returns.returnId],
           set: { spartooStatus: r.returnStatus, updatedAt: new Date() },
         });
-      return existing ? 'changed' : 'new';
     },
 
     async get(connectionId: string, returnId: string): Promise<ReturnRecord | undefined> {

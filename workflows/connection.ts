@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -16,6 +17,7 @@ import {
   type ConnectionState,
   connectionDeletedSignal,
   connectionStateQuery,
+  FAILURE,
   type PollResult,
   pushStockUpdate,
   type StockPushResult,
@@ -43,6 +45,14 @@ const local = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500ms', maximumInterval: '10s' },
 });
 
+/** The longest a connection waits before it reads its settings again. */
+export const SETTINGS_RELOAD_MS = 5 * 60 * 1000;
+/** Patch ids (README "Changing a running workflow"): histories recorded before them replay without. */
+const PATCH = {
+  disabledWakes: 'disabled-connection-wakes',
+  answerWhenDeleted: 'answer-requests-when-deleted',
+} as const;
+
 /** Spartoo asks for a full catalogue push at most every 6 hours. */
 export const FULL_STOCK_PUSH_MS = 6 * 60 * 60 * 1000;
 
@@ -65,10 +75,16 @@ interface CycleOutcome<T> {
 function answer<T>(outcome: CycleOutcome<T>, failureType: string): T {
   if (outcome.error) throw ApplicationFailure.nonRetryable(outcome.error, failureType);
   if (outcome.refused || !outcome.result) {
-    throw ApplicationFailure.nonRetryable(outcome.refused ?? 'The connection was deleted', 'NotApplicable');
+    throw ApplicationFailure.nonRetryable(
+      outcome.refused ?? 'The connection was deleted',
+      FAILURE.notApplicable,
+    );
   }
   return outcome.result;
 }
+
+const connectionDeleted = () =>
+  ApplicationFailure.nonRetryable('The connection was deleted', FAILURE.notApplicable);
 
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
@@ -90,8 +106,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // Tickets: a manual request is answered by the first cycle that starts after it.
   let pollsAsked = carry.pendingPoll ? 1 : 0;
   let pollsDone = 0;
+  // The ticket the cycle under way will answer: a request it covers waits for it even if deleted.
+  let pollsServing = 0;
   let stockAsked = carry.pendingStockPush ? 1 : 0;
   let stockDone = 0;
+  let stockServing = 0;
   let lastPoll: CycleOutcome<PollResult> = {};
   let lastStock: CycleOutcome<StockPushResult> = {};
 
@@ -109,8 +128,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     syncOrdersUpdate,
     async () => {
       const ticket = ++pollsAsked;
-      await condition(() => pollsDone >= ticket || deleted);
-      return answer(lastPoll, 'PollFailed');
+      await condition(() => pollsDone >= ticket || (deleted && pollsServing < ticket));
+      // Deleted before a cycle served it: the last poll's counts would be someone else's answer.
+      if (pollsDone < ticket) throw connectionDeleted();
+      return answer(lastPoll, FAILURE.pollFailed);
     },
     {
       validator: () => {
@@ -128,8 +149,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     pushStockUpdate,
     async () => {
       const ticket = ++stockAsked;
-      await condition(() => stockDone >= ticket || deleted);
-      return answer(lastStock, 'StockPushFailed');
+      await condition(() => stockDone >= ticket || (deleted && stockServing < ticket));
+      if (stockDone < ticket) throw connectionDeleted();
+      return answer(lastStock, FAILURE.stockPushFailed);
     },
     {
       validator: () => {
@@ -143,11 +165,17 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   for (;;) {
     settings = await local.loadConnectionSettings({ connectionId });
-    if (!settings || deleted) return;
+    if (!settings || deleted) {
+      deleted = true;
+      // Requests still waiting are answered (the connection is gone) before the workflow ends.
+      if (patched(PATCH.answerWhenDeleted)) await condition(allHandlersFinished);
+      return;
+    }
     wake = false;
 
     if (pollsAsked > pollsDone || (pulls() && due(carry.lastPollAt, settings.pollIntervalSeconds))) {
       const serving = pollsAsked;
+      pollsServing = serving;
       carry.lastPollAt = new Date().toISOString();
       if (pulls()) {
         try {
@@ -155,9 +183,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
             connectionId,
             ordersWatermark: carry.ordersWatermark,
             returnsWatermark: carry.returnsWatermark,
+            oldOpenCursor: carry.oldOpenCursor,
           });
           carry.ordersWatermark = outcome.ordersWatermark;
           carry.returnsWatermark = outcome.returnsWatermark;
+          carry.oldOpenCursor = outcome.oldOpenCursor;
           const result = {
             ordersFound: outcome.ordersFound,
             ordersStarted: outcome.ordersStarted,
@@ -167,7 +197,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
           await local.recordCycle({
             connectionId,
             kind: 'poll',
-            result: { at: carry.lastPollAt, ok: true, ...result },
+            // Orders Spartoo lists but that cannot be read are named, with why (no customer data).
+            result: { at: carry.lastPollAt, ok: true, ...result, unreadable: outcome.unreadable ?? [] },
           });
         } catch (err) {
           lastPoll = { error: failureMessage(err) };
@@ -192,6 +223,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       (pushes() && due(carry.lastStockPushAt, settings.stockSyncIntervalSeconds))
     ) {
       const serving = stockAsked;
+      stockServing = serving;
       carry.lastStockPushAt = new Date().toISOString();
       if (pushes()) {
         const full =
@@ -255,8 +287,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       ...(pulls() ? [untilDue(carry.lastPollAt, settings.pollIntervalSeconds)] : []),
       ...(pushes() ? [untilDue(carry.lastStockPushAt, settings.stockSyncIntervalSeconds)] : []),
     ];
+    // Settings are read again at least every few minutes, so a change whose signal was lost (or a
+    // disabled connection enabled again) is never missed for long.
     const woken = () => deleted || wake || pollsAsked > pollsDone || stockAsked > stockDone;
-    if (waits.length) await condition(woken, Math.max(1000, Math.min(...waits)));
+    if (waits.length) await condition(woken, Math.max(1000, Math.min(SETTINGS_RELOAD_MS, ...waits)));
+    else if (patched(PATCH.disabledWakes)) await condition(woken, SETTINGS_RELOAD_MS);
     else await condition(woken);
   }
 }

@@ -97,6 +97,8 @@ export interface ConnectionCarry {
    * sent since (activities/stock.ts), so a push that failed half-way never starts over.
    */
   fullStockPushStartedAt?: string;
+  /** Where the polls' reading of old open orders one by one goes on from (activities/poll.ts). */
+  oldOpenCursor?: string;
   /** Manual "Synchronize Orders" / "Push stock now" asked for but not yet run. */
   pendingPoll?: boolean;
   pendingStockPush?: boolean;

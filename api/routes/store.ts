@@ -225,11 +225,16 @@ export const storeRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
     async (request) => {
       const existing = await deps.store.getOrder(request.params.id);
       if (!existing) throw notFound(`Store order ${request.params.id}`);
-      if (existing.status !== 'OPEN')
+      const again =
+        existing.status === 'SHIPPED' &&
+        existing.carrier === request.body.carrier &&
+        existing.trackingNumber === request.body.trackingNumber;
+      if (existing.status !== 'OPEN' && !again)
         throw conflict(`Store order ${existing.id} is ${existing.status}, not OPEN`);
-      // Tell the workflow first: if Temporal is down nothing is half-written and the merchant can retry.
+      // Tell the workflow first: if Temporal is down nothing is half-written and the merchant can retry;
+      // the same shipment sent again (an answer lost) tells it again and changes nothing more.
       await deps.workflows.orderShipped(existing.connectionId, existing.marketplaceOrderId, request.body);
-      const shipped = await deps.store.shipOrder(existing.id, request.body);
+      const shipped = again ? existing : await deps.store.shipOrder(existing.id, request.body);
       return presentOrder(shipped ?? existing);
     },
   );
@@ -240,16 +245,15 @@ export const storeRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
     async (request) => {
       const existing = await deps.store.getOrder(request.params.id);
       if (!existing) throw notFound(`Store order ${request.params.id}`);
-      if (existing.status !== 'OPEN')
-        throw conflict(`Store order ${existing.id} is ${existing.status}, not OPEN`);
-      const { order } = await deps.store.cancelOrder(existing.id);
-      await deps.orders.log(existing.connectionId, existing.marketplaceOrderId, {
-        direction: 'FROM_STORE',
-        action: 'cancelOrder',
-        result: `store order ${existing.id} cancelled by the merchant, restocked`,
-      });
-      await deps.workflows.storeOrderCancelled(existing.connectionId, existing.marketplaceOrderId);
-      return presentOrder(order);
+      if (existing.status === 'SHIPPED')
+        throw conflict(`Store order ${existing.id} is SHIPPED: too late to cancel`);
+      const order = await deps.orders.get(existing.connectionId, existing.marketplaceOrderId);
+      // Cancelled before, and Spartoo told: a repeated cancel (an answer lost) is done already.
+      if (existing.status === 'CANCELLED' && order?.status === 'CANCELLED') return presentOrder(existing);
+      // The order's workflow owns the cancellation: it cancels and restocks the store order, then sends
+      // Spartoo 41. Until it has, nothing is changed here, so a failed call can simply be repeated.
+      await deps.workflows.decideOrder(existing.connectionId, existing.marketplaceOrderId, 'cancel');
+      return presentOrder((await deps.store.getOrder(existing.id)) ?? existing);
     },
   );
 };
