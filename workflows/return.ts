@@ -1,4 +1,5 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
+import { RETURN_STATUS } from '../spartoo/types';
 import { act, bookkeeping, permanentFailure } from './activity-proxies';
 import {
   acceptReturnUpdate,
@@ -8,11 +9,9 @@ import {
   spartooReturnStatusSeenSignal,
 } from './messages';
 
-const WAITING = 2;
-const REFUSED = 3;
-const ACCEPTED = 4;
+const { WAITING, REFUSED, ACCEPTED } = RETURN_STATUS;
 /** Accepted, paid or refunded: nothing more for the merchant to do. */
-const DONE = new Set([ACCEPTED, 5, 7]);
+const DONE = new Set<number>([ACCEPTED, RETURN_STATUS.PAID, RETURN_STATUS.REFUNDED]);
 /** A refused return may still be accepted later (4 from 3); past this, the workflow stops waiting. */
 const REFUSED_RETURN_KEPT = '30 days';
 
@@ -47,7 +46,7 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
     },
     {
       validator: () => {
-        if (decision || ![WAITING, REFUSED].includes(state.spartooStatus)) {
+        if (decision || (state.spartooStatus !== WAITING && state.spartooStatus !== REFUSED)) {
           throw new Error(
             `Return ${input.returnId} is ${state.status}: only a waiting or refused return can be accepted`,
           );
