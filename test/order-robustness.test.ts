@@ -94,6 +94,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect(retried.statusCode).toBe(200);
     expect((await untilStatus(c.id, orderId, 'FETCH_FAILED')).status).toBe('FETCH_FAILED');
     expect(await workflowStatus(c.id, orderId)).toBe('RUNNING');
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-fetch-failed-retried');
   });
 
   it('item 4: a key Spartoo refuses (-2) parks the acceptance in ACCEPT_FAILED with the reason; retry after the fix accepts', async () => {
@@ -112,6 +113,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect((await api('POST', `/connections/${c.id}/orders/${orderId}/retry`)).statusCode).toBe(200);
     await untilStatus(c.id, orderId, 'AWAITING_SHIPMENT');
     expect((await sandbox.order(orderId)).orders_status_id).toBe(2);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-accept-failed-retried');
   });
 
   it('item 4: a connection deleted under a waiting order parks it instead of failing the workflow', async () => {
@@ -144,6 +146,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect(order.status).toBe('REFUSED');
     expect((await sandbox.order(orderId)).orders_status_id).toBe(41);
     expect(await stack.store.findOrder(c.id, orderId)).toBeUndefined();
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-refused-during-fetch');
   });
 
   it('item 12: two orders for the last unit are never both auto-accepted', async () => {
@@ -180,6 +183,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect(cancelled.status).toBe('CANCELLED');
     expect((await stack.store.getOrder(storeOrderId))!.status).toBe('CANCELLED');
     expect((await stack.store.getProduct('BOOT-1'))!.stock).toBe(stock + 1);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-shipment-failed-then-cancelled');
   });
 
   it('item 8: 2 → 3 → 45 between two polls while awaiting shipment ends as PARCEL_LOST', async () => {
