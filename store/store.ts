@@ -44,6 +44,60 @@ export class ImportRejectedError extends Error {
   override name = 'ImportRejectedError';
 }
 
+/** The shops an order can land in (issue "Orders land in the merchant's real shop"). */
+export type StoreKind = 'builtin' | 'shopify' | 'woocommerce';
+
+/** An order as a shop holds it, in the product's words; ids are the shop's, as strings. */
+export interface ShopOrder {
+  id: string;
+  marketplaceOrderId: string;
+  status: 'OPEN' | 'SHIPPED' | 'CANCELLED';
+  shipment?: { carrier: string; trackingNumber: string };
+}
+
+/** What the merchant did in the shop to an imported order, seen by a webhook or a reconciliation. */
+export interface ShopOrderEvent {
+  storeOrderId: string;
+  /** The Spartoo order id the import tagged the shop order with; undefined: not one of ours. */
+  marketplaceOrderId?: string;
+  connectionId?: string;
+  kind: 'shipped' | 'cancelled';
+  shipment?: { carrier: string; trackingNumber: string };
+  /** When the shop says it happened (ISO). */
+  at: string;
+}
+
+/** The shop is unreachable for good (token revoked, app uninstalled, shop closed): shown, not retried. */
+export class StoreAccessError extends Error {
+  override name = 'StoreAccessError';
+}
+
+/**
+ * The store port: the only way any activity, route or workflow step reaches a shop. The built-in
+ * store (database-store.ts), Shopify and WooCommerce each implement it. Methods are idempotent where
+ * the product retries them (import, cancel, restock); transient failures throw ordinary errors (the
+ * activity retries), permanent ones ImportRejectedError or StoreAccessError.
+ */
+export interface StorePort {
+  readonly kind: StoreKind;
+  /** Every product whose identification attribute equals one of the keys (duplicates included). */
+  productsByKeys(attribute: string, keys: string[]): Promise<StoreProduct[]>;
+  /** The catalogue for the stock push, a page at a time, in a stable order; `next` undefined at the end. */
+  catalogue(page: { after?: string; limit: number }): Promise<{ products: StoreProduct[]; next?: string }>;
+  /** At most one shop order per marketplace order: a repeated import (a retry, a lost answer) finds the first. */
+  importOrder(request: ImportRequest): Promise<{ order: ShopOrder; created: boolean }>;
+  findOrder(connectionId: string, marketplaceOrderId: string): Promise<ShopOrder | undefined>;
+  /** Cancels the shop order and puts its stock back, once; a second call changes nothing. */
+  cancelOrder(storeOrderId: string): Promise<{ changed: boolean }>;
+  /** Puts returned items back into stock, once per `key` (e.g. the return's id). */
+  restock(productId: string, quantity: number, key: string): Promise<{ changed: boolean }>;
+  /** Shipments and cancellations of imported orders since a time: the reconciliation behind webhooks. */
+  orderEventsSince(since: Date): Promise<ShopOrderEvent[]>;
+  /** Checks the credentials (and subscribes the product's webhooks where the shop has them). */
+  test(): Promise<{ shopName: string; productCount: number; webhooksRegistered: number }>;
+}
+
+/** The built-in store's own order shape (its `/store/*` routes); other shops have theirs. */
 export interface Store {
   productsByKeys(attribute: string, keys: string[]): Promise<StoreProduct[]>;
   /** At most one store order per marketplace order: a repeated import returns the first one. */
