@@ -1,3 +1,4 @@
+import type { DuplicateProductKey } from '../domain/product-keys';
 import type { Address, StoreProduct } from '../domain/types';
 
 /**
@@ -82,7 +83,11 @@ export interface StorePort {
   readonly kind: StoreKind;
   /** Every product whose identification attribute equals one of the keys (duplicates included). */
   productsByKeys(attribute: string, keys: string[]): Promise<StoreProduct[]>;
-  /** The catalogue for the stock push, a page at a time, in a stable order; `next` undefined at the end. */
+  /**
+   * The catalogue for the stock push, a page of at most `limit` products at a time, in a stable order;
+   * `next` undefined at the end. `next` is opaque to the caller, who passes it back as `after` to read
+   * on; it is heartbeated by the stock push, so it must stay valid across a worker restart.
+   */
   catalogue(page: { after?: string; limit: number }): Promise<{ products: StoreProduct[]; next?: string }>;
   /** At most one shop order per marketplace order: a repeated import (a retry, a lost answer) finds the first. */
   importOrder(request: ImportRequest): Promise<{ order: ShopOrder; created: boolean }>;
@@ -91,10 +96,26 @@ export interface StorePort {
   cancelOrder(storeOrderId: string): Promise<{ changed: boolean }>;
   /** Puts returned items back into stock, once per `key` (e.g. the return's id). */
   restock(productId: string, quantity: number, key: string): Promise<{ changed: boolean }>;
-  /** Shipments and cancellations of imported orders since a time: the reconciliation behind webhooks. */
+  /**
+   * Shipments and cancellations of imported orders updated at or after `since`: the reconciliation
+   * behind webhooks.
+   */
   orderEventsSince(since: Date): Promise<ShopOrderEvent[]>;
   /** Checks the credentials (and subscribes the product's webhooks where the shop has them). */
   test(): Promise<{ shopName: string; productCount: number; webhooksRegistered: number }>;
+  /**
+   * Optional: the keys several products share in `attribute`, each with its product ids sorted by the
+   * rule of domain/product-keys.ts (the winner first; only the first `maxIds` when given) and how many
+   * products share it, in key order, at most `limit` keys. A shop that answers it in one query (the
+   * built-in store's SQL) implements it; without it, the stock push finds the duplicates from the
+   * catalogue pages itself, and a connection lists no duplicate-key warnings.
+   */
+  duplicateKeys?(
+    attribute: string,
+    options?: { limit?: number; maxIds?: number },
+  ): Promise<DuplicateProductKey[]>;
+  /** Optional: removes the webhooks the product subscribed in the shop; called when the store is deleted. */
+  unsubscribe?(): Promise<void>;
 }
 
 /** The built-in store's own order shape (its `/store/*` routes); other shops have theirs. */
