@@ -6,6 +6,7 @@ import type { CycleResult } from '../db/schema';
 import type { ConnectionSettings } from '../domain/settings';
 import { createWorkflowGateway } from '../runtime/workflow-gateway';
 import { permanentOrRetry } from './failures';
+import { countCycle } from './observe';
 import { createPoll, type PollInput, type PollOutcome } from './poll';
 import { openSpartooSession } from './spartoo-session';
 
@@ -38,6 +39,7 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
       result: CycleResult;
     }): Promise<void> {
       await connections.recordCycle(input.connectionId, input.kind, input.result);
+      countCycle(input.kind, input.result.ok);
     },
 
     /** One poll of orders and returns; starts or signals their workflows through the workflow gateway. */

@@ -3,6 +3,7 @@ import type { ConnectionRepository } from '../db/connections';
 import type { ConnectionSettings } from '../domain/settings';
 import { createSpartooClient, type SpartooClient } from '../spartoo/client';
 import { PERMANENT } from './failures';
+import { observedSpartoo } from './observe';
 
 /**
  * A connection's settings and a Spartoo client with its key, read from the database by connection
@@ -23,6 +24,6 @@ export async function openSpartooSession(
   const { record, apiKey } = found;
   return {
     settings: record.settings,
-    spartoo: createSpartooClient({ baseUrl: record.settings.baseUrl, apiKey, timeoutMs }),
+    spartoo: observedSpartoo(createSpartooClient({ baseUrl: record.settings.baseUrl, apiKey, timeoutMs })),
   };
 }

@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
 import type { ReturnRepository } from '../db/returns';
+import type { Metrics } from '../runtime/metrics';
 import type { WorkflowGateway } from '../runtime/workflow-gateway';
 import type { DatabaseStore } from '../store/database-store';
 import { errorHandler, sendProblem } from './problem';
@@ -33,10 +34,20 @@ export interface AppDependencies {
   temporalUiUrl: string;
   namespace: string;
   logger?: FastifyServerOptions['logger'];
+  /** The process's metrics, served at GET /metrics (bearer token unless `metricsPublic`). */
+  metrics?: Metrics;
+  metricsPublic?: boolean;
+  /** In one process with the worker (npm start): the Temporal SDK's exporter, appended to /metrics. */
+  sdkMetricsPort?: number;
 }
 
 /** Paths anyone may read: health for probes, the API docs, the dashboard's pages and assets. */
-const PUBLIC_PATHS = [/^\/health$/, /^\/docs(\/.*)?$/, /^\/$/, /^\/(index\.html|assets\/.*)$/];
+const PUBLIC_PATHS = [
+  /^\/health(\/live|\/ready)?$/,
+  /^\/docs(\/.*)?$/,
+  /^\/$/,
+  /^\/(index\.html|assets\/.*)$/,
+];
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer (.+)$/i.exec(header ?? '');
@@ -68,6 +79,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0]!;
     if (PUBLIC_PATHS.some((p) => p.test(path))) return;
+    if (path === '/metrics' && deps.metricsPublic) return;
     if (!tokenMatches(request.headers.authorization, deps.apiToken)) {
       return sendProblem(reply, 401, 'Missing or invalid bearer token (Authorization: Bearer <API_TOKEN>)');
     }

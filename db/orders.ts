@@ -281,6 +281,15 @@ export function createOrderRepository(db: Database) {
       return row !== undefined;
     },
 
+    /** When the oldest order still waiting for a manual decision was purchased. */
+    async oldestWaitingDecision(): Promise<Date | undefined> {
+      const [row] = await db
+        .select({ oldest: sql<Date | string | null>`min(${orders.purchasedAt})` })
+        .from(orders)
+        .where(eq(orders.status, 'WAITING_ACCEPTANCE'));
+      return row?.oldest ? new Date(row.oldest) : undefined;
+    },
+
     async countByStatus(connectionId?: string): Promise<Record<string, number>> {
       const rows = await db
         .select({ status: orders.status, count: sql<number>`count(*)::int` })

@@ -18,6 +18,12 @@ export interface Config {
   demo: boolean;
   /** How long one Spartoo call may take before it counts as a (retryable) timeout. */
   spartooTimeoutMs: number;
+  /** GET /metrics on the API without the bearer token (METRICS_PUBLIC=1). */
+  metricsPublic: boolean;
+  /** A worker's metrics and health server: METRICS_HOST, METRICS_PORT + WORKER_INDEX − 1. */
+  metricsHost: string;
+  metricsPort: number;
+  workerIndex: number;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -54,6 +60,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || './.data'),
     spartooTimeoutMs: positiveInt(env, 'SPARTOO_TIMEOUT_MS', 15_000),
+    metricsPublic: env.METRICS_PUBLIC === '1',
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    metricsPort: intVar(env, 'METRICS_PORT', 9464),
+    workerIndex: positiveInt(env, 'WORKER_INDEX', 1),
     demo: env.DEMO === undefined || env.DEMO === '' ? (defaults.demo ?? false) : env.DEMO !== '0',
   };
 }

@@ -8,6 +8,7 @@ import { createOrderRepository, type OrderRepository } from '../db/orders';
 import { createReturnRepository, type ReturnRepository } from '../db/returns';
 import { createDatabaseStore, type DatabaseStore } from '../store/database-store';
 import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
+import { type Metrics, registerOrderGauges } from './metrics';
 import { createSecretBox } from './secret-box';
 import { createWorkflowGateway } from './workflow-gateway';
 
@@ -70,8 +71,12 @@ export function appDependencies(
   client: Client,
   config: Config,
   logLevel: string,
+  metrics?: Metrics,
 ): AppDependencies {
+  if (metrics) registerOrderGauges(metrics, services.orders);
   return {
+    metrics,
+    metricsPublic: config.metricsPublic,
     database: services.database,
     connections: services.connections,
     orders: services.orders,

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../api/app';
 import { readConfig } from '../runtime/config';
+import { createMetrics } from '../runtime/metrics';
 import { requireProductionServices } from '../runtime/production';
 import { appDependencies, openServices } from '../runtime/services';
 
@@ -11,7 +12,7 @@ try {
   const services = await openServices(config);
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
-  const app = await buildApp(appDependencies(services, client, config, 'info'));
+  const app = await buildApp(appDependencies(services, client, config, 'info', createMetrics()));
   await app.listen({ port: config.port, host: process.env.HOST || '0.0.0.0' });
   const close = async () => {
     await app.close();

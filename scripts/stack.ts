@@ -4,6 +4,8 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
 import type { Config } from '../runtime/config';
+import { createMetrics } from '../runtime/metrics';
+import { freeLoopbackPort, sdkMetricsTelemetry } from '../runtime/observability';
 import {
   appDependencies,
   ensureConnectionWorkflows,
@@ -64,7 +66,14 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: config.namespace });
 
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    const sdkMetricsPort = await freeLoopbackPort();
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      shutdownSignals: [],
+      telemetryOptions: sdkMetricsTelemetry(sdkMetricsPort),
+    });
+    // One process, one registry: the worker's counts and the API's gauges on the API's /metrics.
+    const metrics = createMetrics();
     const nativeConnection = await NativeConnection.connect({ address });
     stops.push(() => nativeConnection.close());
     log('Worker: bundling workflows ...');
@@ -73,6 +82,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       dependencies: workerDependencies(services, client, config),
+      metrics,
     });
     const running = worker.run();
     stops.push(async () => {
@@ -82,7 +92,10 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     const restarted = await ensureConnectionWorkflows(services, client, config);
     if (restarted) log(`Worker: started the workflows of ${restarted} connection(s) that had none`);
 
-    const app = await buildApp(appDependencies(services, client, { ...config, temporalUiUrl }, 'warn'));
+    const app = await buildApp({
+      ...appDependencies(services, client, { ...config, temporalUiUrl }, 'warn', metrics),
+      sdkMetricsPort,
+    });
     stops.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const apiUrl = `http://localhost:${config.port}`;

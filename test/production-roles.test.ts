@@ -24,7 +24,9 @@ describe('production roles', () => {
       throw new Error('This test needs PostgreSQL (TEST_DATABASE_URL, or root with postgresql)');
     const database = await openTestDatabase('postgres');
     const port = await freePort();
+    const metricsPort = await freePort();
     const env = {
+      METRICS_PORT: String(metricsPort),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       DATABASE_URL: database.url!,
       TASK_QUEUE: `roles-${port}`,
@@ -66,6 +68,31 @@ describe('production roles', () => {
         if (!lastPoll) await new Promise((r) => setTimeout(r, 200));
       }
       expect(lastPoll).toMatchObject({ ok: false });
+
+      // Metrics and health (issue "Production for real"): the worker's own server, no token.
+      const workerBase = `http://127.0.0.1:${metricsPort}`;
+      expect((await fetch(`${workerBase}/health/live`)).status).toBe(200);
+      expect((await fetch(`${workerBase}/health/ready`)).status).toBe(200);
+      const workerMetrics = await (await fetch(`${workerBase}/metrics`)).text();
+      // The failed poll: counted as a cycle, its Spartoo call by script and result (nothing listens).
+      expect(workerMetrics).toMatch(/spartoo_sync_cycles_total\{kind="poll",outcome="failed"\} [1-9]/);
+      expect(workerMetrics).toMatch(
+        /spartoo_sync_spartoo_calls_total\{script="xml_export_orders\.php",result="network"\} [1-9]/,
+      );
+      expect(workerMetrics).toMatch(
+        /spartoo_sync_spartoo_call_seconds_bucket\{le="[^"]+",script="xml_export_orders\.php"\}/,
+      );
+      // The Temporal SDK's own series (task latency, schedule-to-start, sticky cache…).
+      expect(workerMetrics).toMatch(/temporal_workflow_task_schedule_to_start_latency/);
+      expect(workerMetrics).toMatch(/temporal_sticky_cache_size/);
+      // The API's: bearer token required; orders by status from the read model.
+      expect((await fetch(`${base}/metrics`)).status).toBe(401);
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      const apiMetrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+      expect(apiMetrics).toMatch(/spartoo_sync_orders\{status="WAITING_ACCEPTANCE"\} 0/);
+      expect(apiMetrics).toMatch(/spartoo_sync_oldest_waiting_decision_seconds 0/);
+      expect(apiMetrics).toMatch(/spartoo_sync_process_resident_memory_bytes [1-9]/);
       expect(
         (
           await fetch(`${base}/connections/${id}`, {

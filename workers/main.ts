@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { readConfig } from '../runtime/config';
+import { createMetrics } from '../runtime/metrics';
+import { freeLoopbackPort, sdkMetricsTelemetry, startWorkerObservability } from '../runtime/observability';
 import { requireProductionServices } from '../runtime/production';
 import { ensureConnectionWorkflows, openServices, workerDependencies } from '../runtime/services';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -12,22 +14,43 @@ try {
   const { temporalAddress } = requireProductionServices(config, 'worker');
   const services = await openServices(config);
   await registerSearchAttributes(temporalAddress, config.namespace);
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO') ?? 'INFO') });
+  const sdkMetricsPort = await freeLoopbackPort();
+  Runtime.install({
+    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO') ?? 'INFO'),
+    telemetryOptions: sdkMetricsTelemetry(sdkMetricsPort),
+  });
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const clientConnection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: config.namespace });
+  const metrics = createMetrics();
   const worker = await createWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     dependencies: workerDependencies(services, client, config),
+    metrics,
   });
+  // Worker n serves its metrics and health on METRICS_PORT + n - 1.
+  const metricsPort = config.metricsPort + config.workerIndex - 1;
+  const observability = await startWorkerObservability({
+    host: config.metricsHost,
+    port: metricsPort,
+    metrics,
+    sdkMetricsPort,
+    ready: async () => {
+      if (worker.getState() !== 'RUNNING') return false;
+      await services.database.ping();
+      return true;
+    },
+  });
+  console.log(`worker: metrics and health on http://${config.metricsHost}:${metricsPort}`);
   console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
   // The Runtime drains the worker on SIGINT / SIGTERM; run() then resolves.
   const running = worker.run();
   const restarted = await ensureConnectionWorkflows(services, client, config);
   if (restarted) console.log(`worker: started the workflows of ${restarted} connection(s) that had none`);
   await running;
+  observability.close();
   await connection.close();
   await clientConnection.close();
   await services.database.close();

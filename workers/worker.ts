@@ -6,6 +6,8 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
+import { recordActivityMetrics } from '../activities/observe';
+import type { Metrics } from '../runtime/metrics';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,12 +23,15 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   dependencies: ActivityDependencies;
+  /** Where the activities count Spartoo calls and cycles (GET /metrics); unset: not counted. */
+  metrics?: Metrics;
   /** A prebuilt bundle (tests build it once); unset: bundled from workflows/ at start. */
   workflowBundle?: WorkflowBundleOption;
 }
 
 /** The worker with every workflow and every activity wired to its dependencies. */
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  recordActivityMetrics(options.metrics);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
