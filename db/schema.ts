@@ -12,6 +12,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { ConnectionSettings } from '../domain/settings';
+import type { StoreProblem } from '../domain/stores';
 import type { Address } from '../domain/types';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -110,6 +111,40 @@ export const storeProducts = pgTable('store_products', {
   updatedAt: updatedAt(),
 });
 
+/**
+ * The shops orders land in (store/registry.ts): the one built-in store (id `builtin`, the `/store/*`
+ * routes, created by the migration) and the merchant's real shops. A connection names one in its
+ * settings (`storeId`).
+ */
+export const stores = pgTable('stores', {
+  id: text('id').primaryKey(),
+  /** `builtin`, `shopify` or `woocommerce` (domain/stores.ts). */
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  /** What its kind needs besides secrets (domain/stores.ts), in clear. */
+  config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+  /** The kind's secrets as one JSON object, AES-256-GCM with SECRET_KEY; null when it has none. */
+  secretsEncrypted: text('secrets_encrypted'),
+  /** The last 4 characters of each secret, for masked responses. */
+  secretHints: jsonb('secret_hints').$type<Record<string, string>>().notNull().default({}),
+  /** What stops it from working (a revoked token…), until it works again. */
+  problem: jsonb('problem').$type<StoreProblem>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Restocks the built-in store made, once per key (a return's): written in the same transaction as the
+ * stock, so a repeated restock of the same key changes nothing.
+ */
+export const storeRestocks = pgTable('store_restocks', {
+  key: text('key').primaryKey(),
+  /** Null for restocks carried over from `returns.restocked_at` by the migration. */
+  productId: text('product_id'),
+  quantity: integer('quantity').notNull(),
+  createdAt: createdAt(),
+});
+
 export interface StoreOrderItem {
   productId: string;
   key: string;
@@ -136,7 +171,11 @@ export const storeOrders = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('store_orders_marketplace_idx').on(t.connectionId, t.marketplaceOrderId)],
+  (t) => [
+    uniqueIndex('store_orders_marketplace_idx').on(t.connectionId, t.marketplaceOrderId),
+    // Shipments and cancellations since a time (orderEventsSince).
+    index('store_orders_updated_idx').on(t.updatedAt),
+  ],
 );
 
 /** What Spartoo was last told of each size, so a stock cycle pushes only what changed. */
