@@ -1,3 +1,4 @@
+import { runHostileDrill } from './bench/hostile';
 import { runBench } from './bench/run';
 import { runStockBench } from './bench/stock';
 
@@ -6,15 +7,22 @@ import { runStockBench } from './bench/stock';
 // `orders/s: <n>`; `--stock-sizes N [--changed M]`: the stock push of N sizes, then M changed ones,
 // against a failing sandbox (scripts/bench/stock.ts). Progress on stderr. PostgreSQL (needed by --faults) from DATABASE_URL or
 // TEST_DATABASE_URL; without it the product runs embedded on PGlite, as `npm start` runs it.
+// `--hostile [--orders N]` (300 by default): the drill of data faults and Spartoo-side changes next to
+// the transient ones, with one line per check (scripts/bench/hostile.ts).
+const USAGE =
+  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] | --hostile [--orders N]';
+
 function parseArgs(argv: string[]) {
-  let orders = 1000;
+  let orders: number | undefined;
   let faults = false;
+  let hostile = false;
   let rate: number | undefined;
   let stockSizes: number | undefined;
   let changed: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--faults') faults = true;
+    else if (arg === '--hostile') hostile = true;
     else if (arg === '--orders' || arg.startsWith('--orders=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       orders = Number(value);
@@ -36,28 +44,28 @@ function parseArgs(argv: string[]) {
       if (!Number.isInteger(changed) || changed < 0)
         throw new Error(`--changed must be a non-negative integer, got "${value}"`);
     } else if (arg === '--help' || arg === '-h') {
-      console.log(
-        'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M]',
-      );
+      console.log(USAGE);
       process.exit(0);
-    } else
-      throw new Error(
-        `unknown option ${arg} (usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M])`,
-      );
+    } else throw new Error(`unknown option ${arg} (${USAGE})`);
   }
   if (changed !== undefined && stockSizes === undefined)
     throw new Error('--changed goes with --stock-sizes N');
-  return { orders, faults, rate, stockSizes, changed };
+  // The drill has its own faults (those of --faults, always on) and its own flow of orders.
+  if (hostile && (rate !== undefined || stockSizes !== undefined))
+    throw new Error('--hostile goes with --orders N only (its faults are always on)');
+  return { orders, faults, hostile, rate, stockSizes, changed };
 }
 
 try {
-  const { orders, faults, rate, stockSizes, changed } = parseArgs(process.argv.slice(2));
+  const { orders, faults, hostile, rate, stockSizes, changed } = parseArgs(process.argv.slice(2));
   const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
   const log = (line: string) => console.error(line);
-  // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts).
-  const report =
-    stockSizes === undefined
-      ? await runBench({ orders, faults, rate, postgresUrl, log })
+  // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts);
+  // --hostile: the drill (scripts/bench/hostile.ts).
+  const report = hostile
+    ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
+    : stockSizes === undefined
+      ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
       : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
   for (const line of report.lines) console.log(line);
   if (report.problems.length) {
