@@ -37,6 +37,12 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    // An idle connection that the server drops (PostgreSQL restarted, failed over, or an idle timeout)
+    // is an 'error' event on the pool: without a listener it would end the process. The pool replaces
+    // the connection on its next use; queries in flight fail on their own and are retried by Temporal.
+    pool.on('error', (err) => {
+      console.warn(`database: an idle connection was closed (${err.message}); the pool reconnects`);
+    });
     const db = drizzleNodePg(pool, { schema });
     await migrateNodePg(db, { migrationsFolder });
     return {
