@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { readConfig } from '../runtime/config';
+import { createTemporalLogger } from '../runtime/logging';
 import { createMetrics } from '../runtime/metrics';
 import { freeLoopbackPort, sdkMetricsTelemetry, startWorkerObservability } from '../runtime/observability';
 import { requireProductionServices } from '../runtime/production';
@@ -16,7 +17,7 @@ try {
   await registerSearchAttributes(temporalAddress, config.namespace);
   const sdkMetricsPort = await freeLoopbackPort();
   Runtime.install({
-    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO') ?? 'INFO'),
+    logger: createTemporalLogger(),
     telemetryOptions: sdkMetricsTelemetry(sdkMetricsPort),
   });
   const connection = await NativeConnection.connect({ address: temporalAddress });
