@@ -169,7 +169,25 @@ export function createPoll(deps: PollDependencies) {
     );
     let started = 0;
     for (const u of withId) {
-      if (known.has(u.id)) continue;
+      if (known.has(u.id)) {
+        // Spartoo moved an order whose copy is still unreadable (the customer cancelled it while it was
+        // parked in FETCH_FAILED): its status can be read, so the workflow follows it, once.
+        const before = known.get(u.id);
+        if (
+          u.statusId !== undefined &&
+          u.statusId !== ORDER_STATUS.WAITING_ACCEPTANCE &&
+          u.statusId !== before
+        ) {
+          await workflows.orderSeen(connectionId, u.id, u.statusId);
+          await orders.update(connectionId, u.id, { spartooStatus: u.statusId });
+          await orders.log(connectionId, u.id, {
+            direction: 'FROM_SPARTOO',
+            action: `poll: status ${before ?? '?'} → ${u.statusId}, unreadable`,
+            result: String(u.statusId),
+          });
+        }
+        continue;
+      }
       if (u.statusId !== undefined && !OPEN_ON_SPARTOO.has(u.statusId)) continue;
       await workflows.orderSeen(connectionId, u.id, u.statusId ?? ORDER_STATUS.WAITING_ACCEPTANCE);
       await orders.saveUnreadableOrder(connectionId, u.id, u.error);
