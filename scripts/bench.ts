@@ -1,3 +1,4 @@
+import { runClusterBench } from './bench/cluster';
 import { runHostileDrill } from './bench/hostile';
 import { runBench } from './bench/run';
 import { runStockBench } from './bench/stock';
@@ -9,13 +10,17 @@ import { runStockBench } from './bench/stock';
 // TEST_DATABASE_URL; without it the product runs embedded on PGlite, as `npm start` runs it.
 // `--hostile [--orders N]` (300 by default): the drill of data faults and Spartoo-side changes next to
 // the transient ones, with one line per check (scripts/bench/hostile.ts).
+// `--cluster [--workers N] [--faults]`: the orders through `npm run cluster`'s topology (Temporal server on
+// PostgreSQL, api, N workers, default 2); with --faults, the crash drill (scripts/bench/cluster.ts).
 const USAGE =
-  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] | --hostile [--orders N]';
+  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N]';
 
 function parseArgs(argv: string[]) {
   let orders: number | undefined;
   let faults = false;
   let hostile = false;
+  let cluster = false;
+  let workers: number | undefined;
   let rate: number | undefined;
   let stockSizes: number | undefined;
   let changed: number | undefined;
@@ -23,7 +28,13 @@ function parseArgs(argv: string[]) {
     const arg = argv[i]!;
     if (arg === '--faults') faults = true;
     else if (arg === '--hostile') hostile = true;
-    else if (arg === '--orders' || arg.startsWith('--orders=')) {
+    else if (arg === '--cluster') cluster = true;
+    else if (arg === '--workers' || arg.startsWith('--workers=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      workers = Number(value);
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new Error(`--workers must be a positive integer, got "${value}"`);
+    } else if (arg === '--orders' || arg.startsWith('--orders=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       orders = Number(value);
       if (!Number.isInteger(orders) || orders < 1)
@@ -53,20 +64,27 @@ function parseArgs(argv: string[]) {
   // The drill has its own faults (those of --faults, always on) and its own flow of orders.
   if (hostile && (rate !== undefined || stockSizes !== undefined))
     throw new Error('--hostile goes with --orders N only (its faults are always on)');
-  return { orders, faults, hostile, rate, stockSizes, changed };
+  if (cluster && (hostile || rate !== undefined || stockSizes !== undefined))
+    throw new Error('--cluster goes with --workers N, --faults and --orders N only');
+  if (workers !== undefined && !cluster) throw new Error('--workers goes with --cluster');
+  return { orders, faults, hostile, cluster, workers, rate, stockSizes, changed };
 }
 
 try {
-  const { orders, faults, hostile, rate, stockSizes, changed } = parseArgs(process.argv.slice(2));
+  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(
+    process.argv.slice(2),
+  );
   const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
   const log = (line: string) => console.error(line);
   // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts);
   // --hostile: the drill (scripts/bench/hostile.ts).
-  const report = hostile
-    ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
-    : stockSizes === undefined
-      ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
-      : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
+  const report = cluster
+    ? await runClusterBench({ orders: orders ?? 1000, faults, workers: workers ?? 2, log })
+    : hostile
+      ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
+      : stockSizes === undefined
+        ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
+        : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
   for (const line of report.lines) console.log(line);
   if (report.problems.length) {
     console.error(`bench FAILED: ${report.problems.join('; ')}`);

@@ -36,18 +36,18 @@ export interface BenchReport {
 }
 
 /** Sandbox faults of `--faults` (SPEC §9): a fifth of the calls fail, every call is slower, and -429 bursts. */
-const FAULTS = { failureRate: 0.2, latencyMs: 50, malformedRate: 0, timeoutRate: 0 };
+export const FAULTS = { failureRate: 0.2, latencyMs: 50, malformedRate: 0, timeoutRate: 0 };
 /**
  * -429 bursts: for RATE_LIMIT_BURST_MS the sandbox's hourly quota is set to 1, then lifted, again after a
  * random pause of 3 to 9 s. Random, because Temporal's retries back off to a fixed 60 s: with bursts at
  * a fixed period that divides 60 s, an order's retries land in every burst, for as long as it drifts.
  */
-const RATE_LIMIT_BURST_MS = 1500;
-const ratePause = () => 3000 + Math.random() * 6000;
+export const RATE_LIMIT_BURST_MS = 1500;
+export const ratePause = () => 3000 + Math.random() * 6000;
 const WORKER_KILLS = 3;
 /** The next kill comes at the next quarter of the orders shipped, or this long after the last restart. */
 const KILL_AFTER_READY_MS = 8000;
-const PRODUCTS = 100;
+export const PRODUCTS = 100;
 /** How often the merchant's side lists the orders awaiting shipment (and so the resolution of that latency). */
 const TICK_MS = 200;
 const TASK_QUEUE = 'spartoo-sync';
@@ -77,7 +77,7 @@ function findPid(...parts: string[]): number | undefined {
 }
 
 /** CPU seconds used by a set of processes over a window, processes coming and going included. */
-class CpuMeter {
+export class CpuMeter {
   private readonly start = new Map<number, number>();
   private readonly last = new Map<number, number>();
   private started = false;
@@ -610,16 +610,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   }
 }
 
-const productId = (i: number) => `BENCH-${String(i).padStart(3, '0')}`;
-const trackingNumber = (orderId: string) => `TRK-${orderId}`;
+export const productId = (i: number) => `BENCH-${String(i).padStart(3, '0')}`;
+export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
 
-async function statusCounts(http: ApiClient, connectionId: string) {
+export async function statusCounts(http: ApiClient, connectionId: string) {
   const orders = await http.all<{ status: string }>(`/orders?connectionId=${connectionId}&limit=500`);
   return Object.fromEntries(countBy(orders, (o) => o.status));
 }
 
 /** The product sets SHIPPED just after Spartoo confirms: give it a moment. */
-async function waitForShippedInProduct(http: ApiClient, connectionId: string, n: number): Promise<number> {
+export async function waitForShippedInProduct(
+  http: ApiClient,
+  connectionId: string,
+  n: number,
+): Promise<number> {
   const until = Date.now() + 60_000;
   for (;;) {
     const shipped = (await statusCounts(http, connectionId)).SHIPPED ?? 0;
