@@ -2,6 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  NAMESPACE_RETENTION,
+  NUM_HISTORY_SHARDS,
+  renderTemplate,
+  templatesDir,
+} from '../scripts/cluster/temporal';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../scripts/temporal-cluster-tools';
 import { projectRoot } from './support/processes';
 
 interface Service {
@@ -60,5 +67,39 @@ describe('docker-compose.yml (production topology)', () => {
     }
     expect(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(services.temporal!.environment!.POSTGRES_SEEDS).toBe('postgresql');
+  });
+
+  it('runs the Temporal of `npm run cluster`: same versions, shards, databases, pools and dynamic config', () => {
+    // What the cluster builds and runs (scripts/temporal-cluster-tools.ts, scripts/cluster/).
+    expect(services.temporal!.image).toBe(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
+    expect(services['temporal-admin-tools']!.image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    expect(services['temporal-ui']!.image).toBe(`temporalio/ui:${TEMPORAL_UI_SERVER_VERSION}`);
+    const template = readFileSync(path.join(templatesDir, 'temporal-server.yaml'), 'utf8');
+    const placeholders = Object.fromEntries(
+      [...template.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [
+        m[1]!,
+        m[1] === 'NUM_HISTORY_SHARDS' ? NUM_HISTORY_SHARDS : 'x',
+      ]),
+    );
+    const server = parse(renderTemplate(template, placeholders)) as {
+      persistence: {
+        numHistoryShards: number;
+        datastores: Record<string, { sql: { pluginName: string; maxConns: number } }>;
+      };
+    };
+    const stores = server.persistence.datastores;
+    const env = services.temporal!.environment!;
+    expect(env.DB).toBe(stores['postgres-default']!.sql.pluginName);
+    expect(env.DB).toBe(stores['postgres-visibility']!.sql.pluginName);
+    expect(Number(env.NUM_HISTORY_SHARDS)).toBe(server.persistence.numHistoryShards);
+    expect(Number(env.SQL_MAX_CONNS)).toBe(stores['postgres-default']!.sql.maxConns);
+    expect(Number(env.SQL_VIS_MAX_CONNS)).toBe(stores['postgres-visibility']!.sql.maxConns);
+    // The cluster's default database names (scripts/cluster/cluster.ts) and namespace retention.
+    expect(env.DBNAME).toBe('temporal');
+    expect(env.VISIBILITY_DBNAME).toBe('temporal_visibility');
+    expect(env.DEFAULT_NAMESPACE_RETENTION).toBe(NAMESPACE_RETENTION);
+    // The same dynamic config file, mounted where DYNAMIC_CONFIG_FILE_PATH points.
+    const mount = services.temporal!.volumes!.find((v) => v.split(':')[1] === env.DYNAMIC_CONFIG_FILE_PATH);
+    expect(mount?.split(':')[0]).toBe('./scripts/cluster/dynamicconfig.yaml');
   });
 });
