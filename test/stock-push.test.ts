@@ -376,7 +376,8 @@ describe('a full stock push that a cycle could not finish', () => {
             active: true,
             syncLevel: 'STOCK_ONLY',
             pollIntervalSeconds: 3600,
-            stockSyncIntervalSeconds: 3600,
+            // Automatic cycles every second (settings are not validated here: the test plays them).
+            stockSyncIntervalSeconds: 1,
           };
         },
         async recordCycle(input: { result: { ok: boolean; full?: boolean } }) {
@@ -409,17 +410,23 @@ describe('a full stock push that a cycle could not finish', () => {
       expect(unfinished.lastFullStockPushAt).toBeUndefined();
       expect(unfinished.fullStockPushStartedAt).toBe(pushes[0]!.fullSince);
 
-      // "Push stock now": the same full push goes on, from the same start.
-      expect(await handle.executeUpdate(pushStockUpdate)).toEqual({ sizesSent: 5, errors: [] });
+      // The next automatic cycle: the same full push goes on, from the same start.
+      await waitFor(
+        async () => cycles.length,
+        (n) => n >= 3,
+      );
       expect(pushes[1]).toEqual({ connectionId, full: true, fullSince: pushes[0]!.fullSince });
+      expect(cycles[1]).toMatchObject({ ok: true, full: true });
+      // The full push done, the next automatic one is incremental.
+      expect(pushes[2]).toEqual({ connectionId, full: false });
       const finished = await handle.query(connectionStateQuery);
       expect(finished.lastFullStockPushAt).toEqual(expect.any(String));
       expect(finished.fullStockPushStartedAt).toBeUndefined();
-      expect(cycles[1]).toMatchObject({ ok: true, full: true });
 
-      // The full push done, the next one is incremental.
-      await handle.executeUpdate(pushStockUpdate);
-      expect(pushes[2]).toEqual({ connectionId, full: false });
+      // "Push stock now" (issue 13, item 8): every size, from the start, and the answer says so.
+      const manual = await handle.executeUpdate(pushStockUpdate);
+      expect(manual).toEqual({ sizesSent: 5, errors: [], full: true });
+      expect(pushes.at(-1)).toEqual({ connectionId, full: true });
       await handle.signal(connectionDeletedSignal);
       await handle.result();
     } finally {

@@ -226,22 +226,26 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       stockServing = serving;
       carry.lastStockPushAt = new Date().toISOString();
       if (pushes()) {
+        // "Push stock now" is what a merchant presses when Spartoo's stock looks wrong: every size,
+        // from the start. Automatic cycles push what changed, and everything at most every 6 hours.
+        const manual = stockAsked > stockDone;
         const full =
+          manual ||
           !carry.lastFullStockPushAt ||
           Date.now() - Date.parse(carry.lastFullStockPushAt) >= FULL_STOCK_PUSH_MS;
-        // A full push an earlier cycle could not finish goes on from where it stopped, not from zero.
-        if (full) carry.fullStockPushStartedAt ??= carry.lastStockPushAt;
+        // An automatic full push an earlier cycle could not finish goes on from where it stopped.
+        if (full && !manual) carry.fullStockPushStartedAt ??= carry.lastStockPushAt;
         try {
           const result = await stock.pushStock({
             connectionId,
             full,
-            fullSince: full ? carry.fullStockPushStartedAt : undefined,
+            fullSince: full && !manual ? carry.fullStockPushStartedAt : undefined,
           });
           if (full) {
             carry.lastFullStockPushAt = carry.lastStockPushAt;
             delete carry.fullStockPushStartedAt;
           }
-          lastStock = { result };
+          lastStock = { result: { ...result, full } };
           await local.recordCycle({
             connectionId,
             kind: 'stock',

@@ -48,7 +48,8 @@ export interface OrderState {
   status: OrderStatus;
   spartooStatus: number;
   auto: boolean;
-  storeOrderId?: number;
+  /** The shop's id of the imported order (a number in histories recorded before stores). */
+  storeOrderId?: string;
   shippingService?: string;
   lastError: string | null;
 }
@@ -79,6 +80,8 @@ export interface PollResult {
 
 export interface StockPushResult {
   sizesSent: number;
+  /** Every size was sent (a manual push always is), not only those that changed. */
+  full?: boolean;
   errors: { referencePartenaire: string; sizeReference: string; code: number; message: string }[];
 }
 

@@ -213,6 +213,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
         response: {
           200: z.object({
             sizesSent: z.number(),
+            full: z.boolean().describe('true: every size was sent, not only those that changed'),
             errors: z.array(
               z.object({
                 referencePartenaire: z.string(),
@@ -228,7 +229,8 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
     },
     async (request) => {
       const connection = await load(request.params.id);
-      return askWorkflow(() => deps.workflows.pushStock(connection.id));
+      const pushed = await askWorkflow(() => deps.workflows.pushStock(connection.id));
+      return { ...pushed, full: pushed.full ?? true };
     },
   );
 };
