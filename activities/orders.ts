@@ -186,7 +186,7 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     },
 
     /** Creates the store order once (the marketplace order id is the key) and takes its stock. */
-    async importOrder(ref: OrderRef): Promise<{ storeOrderId: number }> {
+    async importOrder(ref: OrderRef): Promise<{ storeOrderId: string }> {
       const order = await permanentOrRetry(() => spartooOrder(ref));
       const { settings } = await connection(ref.connectionId);
       return permanentOrRetry(async () => {

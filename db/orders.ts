@@ -18,7 +18,10 @@ export interface Shipment {
 export interface OrderDetail {
   spartoo?: SpartooOrder;
   decision?: AcceptanceDecision & { decidedBy?: 'RULE' | 'MERCHANT' | 'SPARTOO' };
-  storeOrderId?: number;
+  /** The shop's id of the imported order (the migration made older ones decimal strings). */
+  storeOrderId?: string;
+  /** The store the order was imported into. */
+  storeId?: string;
   shipments?: Shipment[];
   lastError?: string | null;
 }

@@ -1,9 +1,17 @@
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { storeOrders, storeProducts } from '../db/schema';
+import { storeOrders, storeProducts, storeRestocks } from '../db/schema';
 import { type DuplicateProductKey, productsByKey, sortProductIds } from '../domain/product-keys';
+import { BUILTIN_STORE_NAME } from '../domain/stores';
 import type { StoreProduct } from '../domain/types';
-import { ImportRejectedError, type ImportRequest, type Store, type StoreOrder } from './store';
+import {
+  ImportRejectedError,
+  type ImportRequest,
+  type ShopOrder,
+  type ShopOrderEvent,
+  type StoreOrder,
+  type StorePort,
+} from './store';
 
 type ProductRow = typeof storeProducts.$inferSelect;
 type OrderRow = typeof storeOrders.$inferSelect;
@@ -20,7 +28,30 @@ export const toProduct = (row: ProductRow): StoreProduct => ({
   attributes: row.attributes,
 });
 
-const toOrder = (row: OrderRow): StoreOrder => ({ ...row, status: row.status as StoreOrder['status'] });
+const toOrder = (row: OrderRow): StoreOrder => ({
+  ...row,
+  id: String(row.id),
+  status: row.status as StoreOrder['status'],
+});
+
+const shipmentOf = (row: OrderRow) =>
+  row.carrier !== null && row.trackingNumber !== null
+    ? { shipment: { carrier: row.carrier, trackingNumber: row.trackingNumber } }
+    : {};
+
+/** The port's view of one of its orders. */
+const toShopOrder = (row: OrderRow): ShopOrder => ({
+  id: String(row.id),
+  marketplaceOrderId: row.marketplaceOrderId,
+  status: row.status as ShopOrder['status'],
+  ...shipmentOf(row),
+});
+
+/** The serial number a store order id names (a decimal string, or the number), else undefined. */
+function serialOf(id: string | number): number | undefined {
+  const n = typeof id === 'number' ? id : /^\d{1,10}$/.test(id) ? Number(id) : Number.NaN;
+  return Number.isSafeInteger(n) && n > 0 && n <= 2_147_483_647 ? n : undefined;
+}
 
 /** The SQL expression of an identification attribute, trimmed as the acceptance rule compares it. */
 function keyColumn(attribute: string) {
@@ -40,9 +71,29 @@ const byProductId = sql`${storeProducts.id} collate "C"`;
 /** A product as the store keeps it: the same shape it is read back in. */
 export type ProductInput = StoreProduct;
 
-/** The built-in store: products and orders in the product's own database. */
+/**
+ * The built-in store: products and orders in the product's own database, one adapter of the store port
+ * (kind `builtin`, store id `builtin`) and the only writer of its tables. Besides the port it has its
+ * own routes' needs (`/store/*`: products in bulk, orders by number, the merchant's shipment) and the
+ * duplicate keys in one SQL aggregate.
+ */
 export function createDatabaseStore(db: Database) {
+  const findRow = async (connectionId: string, marketplaceOrderId: string) => {
+    const [row] = await db
+      .select()
+      .from(storeOrders)
+      .where(
+        and(
+          eq(storeOrders.connectionId, connectionId),
+          eq(storeOrders.marketplaceOrderId, marketplaceOrderId),
+        ),
+      );
+    return row;
+  };
+
   const store = {
+    kind: 'builtin' as const,
+
     async productsByKeys(attribute: string, keys: string[]): Promise<StoreProduct[]> {
       if (keys.length === 0) return [];
       const rows = await db
@@ -64,7 +115,7 @@ export function createDatabaseStore(db: Database) {
               eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
             ),
           );
-        if (existing[0]) return { order: toOrder(existing[0]), created: false };
+        if (existing[0]) return { order: toShopOrder(existing[0]), created: false };
 
         const keys = [...new Set(request.lines.map((l) => l.key))];
         const rows = keys.length
@@ -89,7 +140,8 @@ export function createDatabaseStore(db: Database) {
           quantity: l.quantity,
           unitPriceCents: l.unitPriceCents,
         }));
-        // The unique index makes a concurrent duplicate import fail here rather than create a twin.
+        // A concurrent import of the same order (a retry overlapping a slow attempt) waits here on the
+        // unique index until the first commits, then inserts nothing and takes no stock.
         const [order] = await tx
           .insert(storeOrders)
           .values({
@@ -102,57 +154,137 @@ export function createDatabaseStore(db: Database) {
             items,
             totalCents: request.totalCents,
           })
+          .onConflictDoNothing()
           .returning();
+        if (!order) {
+          const [first] = await tx
+            .select()
+            .from(storeOrders)
+            .where(
+              and(
+                eq(storeOrders.connectionId, request.connectionId),
+                eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
+              ),
+            );
+          return { order: toShopOrder(first!), created: false };
+        }
         for (const item of items) {
           await tx
             .update(storeProducts)
             .set({ stock: sql`${storeProducts.stock} - ${item.quantity}`, updatedAt: new Date() })
             .where(eq(storeProducts.id, item.productId));
         }
-        return { order: toOrder(order!), created: true };
+        return { order: toShopOrder(order), created: true };
       });
     },
 
-    async getOrder(id: number) {
-      const [row] = await db.select().from(storeOrders).where(eq(storeOrders.id, id));
-      return row && toOrder(row);
+    async findOrder(connectionId: string, marketplaceOrderId: string): Promise<ShopOrder | undefined> {
+      const row = await findRow(connectionId, marketplaceOrderId);
+      return row && toShopOrder(row);
     },
 
-    async findOrder(connectionId: string, marketplaceOrderId: string) {
-      const [row] = await db
-        .select()
-        .from(storeOrders)
-        .where(
-          and(
-            eq(storeOrders.connectionId, connectionId),
-            eq(storeOrders.marketplaceOrderId, marketplaceOrderId),
-          ),
-        );
-      return row && toOrder(row);
-    },
-
-    async cancelOrder(id: number) {
+    /** Cancels the order and puts its stock back, once: a second call changes nothing. */
+    async cancelOrder(storeOrderId: string | number): Promise<{ changed: boolean }> {
+      const id = serialOf(storeOrderId);
       return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(storeOrders).where(eq(storeOrders.id, id)).for('update');
-        if (!row) throw new Error(`store order ${id} not found`);
-        if (row.status === 'CANCELLED') return { order: toOrder(row), changed: false };
-        const [order] = await tx
+        const [row] =
+          id === undefined
+            ? []
+            : await tx.select().from(storeOrders).where(eq(storeOrders.id, id)).for('update');
+        if (!row) throw new Error(`store order ${storeOrderId} not found`);
+        if (row.status === 'CANCELLED') return { changed: false };
+        await tx
           .update(storeOrders)
           .set({ status: 'CANCELLED', updatedAt: new Date() })
-          .where(eq(storeOrders.id, id))
-          .returning();
+          .where(eq(storeOrders.id, row.id));
         for (const item of row.items) {
           await tx
             .update(storeProducts)
             .set({ stock: sql`${storeProducts.stock} + ${item.quantity}`, updatedAt: new Date() })
             .where(eq(storeProducts.id, item.productId));
         }
-        return { order: toOrder(order!), changed: true };
+        return { changed: true };
       });
     },
 
+    /**
+     * Puts `quantity` back into the product's stock once per `key`: the key is written in the same
+     * transaction as the stock, so a repeated restock (a retried return acceptance) changes nothing.
+     */
+    async restock(productId: string, quantity: number, key: string): Promise<{ changed: boolean }> {
+      return db.transaction(async (tx) => {
+        const recorded = await tx
+          .insert(storeRestocks)
+          .values({ key, productId, quantity })
+          .onConflictDoNothing()
+          .returning({ key: storeRestocks.key });
+        if (recorded.length === 0) return { changed: false };
+        const updated = await tx
+          .update(storeProducts)
+          .set({ stock: sql`${storeProducts.stock} + ${quantity}`, updatedAt: new Date() })
+          .where(eq(storeProducts.id, productId))
+          .returning({ id: storeProducts.id });
+        // Rolls the key back with it: a restock of a product that is gone is not remembered as done.
+        if (updated.length === 0) throw new Error(`store product ${productId} not found`);
+        return { changed: true };
+      });
+    },
+
+    /** Its orders shipped or cancelled at or after `since`, oldest change first. */
+    async orderEventsSince(since: Date): Promise<ShopOrderEvent[]> {
+      const rows = await db
+        .select()
+        .from(storeOrders)
+        .where(and(inArray(storeOrders.status, ['SHIPPED', 'CANCELLED']), gte(storeOrders.updatedAt, since)))
+        .orderBy(asc(storeOrders.updatedAt), asc(storeOrders.id));
+      return rows.map((row) => ({
+        storeOrderId: String(row.id),
+        marketplaceOrderId: row.marketplaceOrderId,
+        connectionId: row.connectionId,
+        kind: row.status === 'SHIPPED' ? ('shipped' as const) : ('cancelled' as const),
+        ...shipmentOf(row),
+        at: row.updatedAt.toISOString(),
+      }));
+    },
+
+    /**
+     * The catalogue a page at a time, by product id in code-point order (COLLATE "C", whatever the
+     * database's collation); the cursor is the last product id of the page.
+     */
+    async catalogue(page: { after?: string; limit: number }) {
+      const rows = await db
+        .select()
+        .from(storeProducts)
+        .where(page.after === undefined ? undefined : sql`${byProductId} > ${page.after} collate "C"`)
+        .orderBy(byProductId)
+        .limit(page.limit + 1);
+      const products = rows.slice(0, page.limit).map(toProduct);
+      return { products, next: rows.length > page.limit ? products.at(-1)!.id : undefined };
+    },
+
+    async test() {
+      const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(storeProducts);
+      return { shopName: BUILTIN_STORE_NAME, productCount: Number(row?.count ?? 0), webhooksRegistered: 0 };
+    },
+
+    /** One order by its number (`/store/orders/:id`). */
+    async getOrder(storeOrderId: string | number): Promise<StoreOrder | undefined> {
+      const id = serialOf(storeOrderId);
+      if (id === undefined) return undefined;
+      const [row] = await db.select().from(storeOrders).where(eq(storeOrders.id, id));
+      return row && toOrder(row);
+    },
+
+    /** The whole order imported for a marketplace order (addresses and lines as imported). */
+    async findStoreOrder(connectionId: string, marketplaceOrderId: string): Promise<StoreOrder | undefined> {
+      const row = await findRow(connectionId, marketplaceOrderId);
+      return row && toOrder(row);
+    },
+
     /** The merchant ships: carrier and tracking number recorded once the parcel leaves. */
-    async shipOrder(id: number, shipment: { carrier: string; trackingNumber: string }) {
+    async shipOrder(storeOrderId: string | number, shipment: { carrier: string; trackingNumber: string }) {
+      const id = serialOf(storeOrderId);
+      if (id === undefined) return undefined;
       const [order] = await db
         .update(storeOrders)
         .set({ status: 'SHIPPED', ...shipment, updatedAt: new Date() })
@@ -271,7 +403,7 @@ export function createDatabaseStore(db: Database) {
           .limit(options.limit)
       ).map(toOrder);
     },
-  } satisfies Store & Record<string, unknown>;
+  } satisfies StorePort & Record<string, unknown>;
   return store;
 }
 

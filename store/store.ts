@@ -24,8 +24,10 @@ export interface ImportRequest {
   totalCents: number;
 }
 
+/** An order as the built-in store keeps it (its `/store/*` routes); other shops have their own. */
 export interface StoreOrder {
-  id: number;
+  /** The built-in store's serial number, as a decimal string. */
+  id: string;
   connectionId: string;
   marketplaceOrderId: string;
   status: 'OPEN' | 'SHIPPED' | 'CANCELLED';
@@ -116,15 +118,4 @@ export interface StorePort {
   ): Promise<DuplicateProductKey[]>;
   /** Optional: removes the webhooks the product subscribed in the shop; called when the store is deleted. */
   unsubscribe?(): Promise<void>;
-}
-
-/** The built-in store's own order shape (its `/store/*` routes); other shops have theirs. */
-export interface Store {
-  productsByKeys(attribute: string, keys: string[]): Promise<StoreProduct[]>;
-  /** At most one store order per marketplace order: a repeated import returns the first one. */
-  importOrder(request: ImportRequest): Promise<{ order: StoreOrder; created: boolean }>;
-  getOrder(id: number): Promise<StoreOrder | undefined>;
-  findOrder(connectionId: string, marketplaceOrderId: string): Promise<StoreOrder | undefined>;
-  /** Cancels and restocks once; a second call changes nothing. */
-  cancelOrder(id: number): Promise<{ order: StoreOrder; changed: boolean }>;
 }

@@ -78,7 +78,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     const orderId = await sandbox.createOrder(c.partenaire, { products });
     await stack.workflows.startOrder(c.id, orderId);
     const order = await untilStatus(c.id, orderId, 'AWAITING_SHIPMENT');
-    return { c, orderId, storeOrderId: order.storeOrderId as number };
+    return { c, orderId, storeOrderId: order.storeOrderId as string };
   }
 
   it('item 4: an order Spartoo does not know parks in FETCH_FAILED (the workflow keeps running, retry works)', async () => {

@@ -5,6 +5,7 @@ import { describeReason } from '../../domain/acceptance';
 import { billingAddress, shippingAddress } from '../../domain/address';
 import { storeShippingMethod } from '../../domain/shipping';
 import { ORDER_STATUSES } from '../../domain/statuses';
+import { BUILTIN_STORE_ID } from '../../domain/stores';
 import type { OrderDecision } from '../../runtime/workflow-gateway';
 import { orderWorkflowId } from '../../workflows/messages';
 import type { AppDependencies } from '../app';
@@ -67,7 +68,8 @@ const orderDetailSchema = orderSummarySchema.extend({
     }),
   ),
   totals: z.object({ products: z.number(), shipping: z.number(), total: z.number().nullable() }),
-  storeOrderId: z.number().nullable(),
+  storeOrderId: z.string().nullable().describe("the shop's id of the imported order"),
+  storeId: z.string().nullable().describe('the store the order was imported into'),
   shipments: z.array(
     z.object({
       carrier: z.string(),
@@ -108,9 +110,15 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
   async function details(connectionId: string, orderId: string): Promise<z.infer<typeof orderDetailSchema>> {
     const order = await deps.orders.get(connectionId, orderId);
     if (!order) throw notFound(`Order ${orderId} of connection ${connectionId}`);
+    // Addresses and shipping method as imported: the built-in store keeps them; another shop is not
+    // called for a read, the order's Spartoo copy tells them.
+    const importedInto =
+      order.detail.storeOrderId !== undefined ? (order.detail.storeId ?? BUILTIN_STORE_ID) : null;
     const [connection, storeOrder, log] = await Promise.all([
       deps.connections.get(connectionId),
-      deps.store.findOrder(connectionId, orderId),
+      importedInto === null || importedInto === BUILTIN_STORE_ID
+        ? deps.store.findStoreOrder(connectionId, orderId)
+        : undefined,
       deps.orders.readLog(connectionId, orderId),
     ]);
     const spartoo = order.detail.spartoo;
@@ -160,7 +168,11 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
         shipping: amount(spartoo?.shippingPriceCents ?? 0)!,
         total: amount(order.totalCents),
       },
-      storeOrderId: order.detail.storeOrderId ?? storeOrder?.id ?? null,
+      storeOrderId:
+        order.detail.storeOrderId !== undefined
+          ? String(order.detail.storeOrderId)
+          : (storeOrder?.id ?? null),
+      storeId: importedInto ?? (storeOrder ? BUILTIN_STORE_ID : null),
       shipments,
       lastError: order.detail.lastError ?? null,
       log: log.map((e) => ({

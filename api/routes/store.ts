@@ -73,7 +73,7 @@ const productSchema = z.object({
 
 const addressSchema = z.record(z.string(), z.unknown());
 const storeOrderSchema = z.object({
-  id: z.number(),
+  id: z.string().describe('the order number, as a decimal string'),
   connectionId: z.string(),
   marketplaceOrderId: z.string(),
   status: z.enum(['OPEN', 'SHIPPED', 'CANCELLED']),
@@ -194,7 +194,7 @@ export const storeRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
       const items = rows.slice(0, limit);
       return {
         items: items.map(presentOrder),
-        nextCursor: rows.length > limit ? String(items.at(-1)!.id) : null,
+        nextCursor: rows.length > limit ? items.at(-1)!.id : null,
       };
     },
   );
