@@ -19,6 +19,7 @@ import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
+import { orderBatchRoutes } from './routes/order-batches';
 import { orderRoutes } from './routes/orders';
 import { returnRoutes } from './routes/returns';
 import { storeRoutes } from './routes/store';
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, deps);
   await app.register(connectionRoutes, deps);
   await app.register(orderRoutes, deps);
+  await app.register(orderBatchRoutes, deps);
   await app.register(storeRoutes, deps);
   await app.register(returnRoutes, deps);
   await app.register(dashboardRoutes);
