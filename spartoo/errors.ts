@@ -23,10 +23,12 @@ export const SPARTOO_ERROR_MESSAGES: Readonly<Record<number, string>> = {
   [-16]: 'stock cannot be set to that quantity',
   [-18]: 'stock unchanged',
   [-20]: 'size no longer valid for the product',
-  [-22]: 'return label upload problem',
-  [-23]: 'return label upload problem',
-  [-24]: 'return label upload problem',
-  [-25]: 'return label upload problem',
+  // Return labels (xml_maj_returns.php): Spartoo documents -22…-25 as "label upload problems" only.
+  // -24 is "link too long"; the other meanings are the project's assumption (spartoo-webservices.md).
+  [-22]: 'return label missing or empty',
+  [-23]: 'return label format not accepted (PDF, PNG or JPEG file; http(s) link)',
+  [-24]: 'return label link too long',
+  [-25]: 'return label file too large',
   [-428]: 'account deactivated',
   [-429]: 'too many requests in the current hour',
 };
@@ -34,6 +36,9 @@ export const SPARTOO_ERROR_MESSAGES: Readonly<Record<number, string>> = {
 export function spartooErrorMessage(code: number): string {
   return SPARTOO_ERROR_MESSAGES[code] ?? `error ${code}`;
 }
+
+/** Spartoo's refusals of a return label (xml_maj_returns.php `label_link` / `label_file`). */
+export const RETURN_LABEL_ERROR_CODES: ReadonlySet<number> = new Set([-22, -23, -24, -25]);
 
 /** Codes that mean "the change is already in effect": success for an idempotent retry. */
 export const ALREADY_DONE_CODES: ReadonlySet<number> = new Set([-9, -18]);

@@ -2,6 +2,7 @@
  * The sandbox as another program sees it: plain HTTP form posts and Spartoo's XML, read with a generic
  * XML parser, no project client involved.
  */
+import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,7 @@ const SCRIPTS = [
   ['xml_maj_returns.php', 'statut'],
   ['xml_maj_stock.php', 'errors'],
   ['xml_maj_stock_batch.php', 'errors'],
+  ['xml_export_bl.php', 'statut'],
 ] as const;
 
 describe('every script', () => {
@@ -414,6 +416,44 @@ describe('xml_export_returns.php and xml_maj_returns.php', () => {
     });
   });
 
+  it('refuses a bad label with -22…-25 and changes nothing, not even the status sent with it', async () => {
+    const rID = await newReturn();
+    const upload = async (bytes: Buffer, filename = 'label.pdf', fields: Record<string, string> = {}) => {
+      const form = new FormData();
+      form.set('partenaire', KEY);
+      form.set('rID', rID);
+      for (const [name, value] of Object.entries(fields)) form.set(name, value);
+      form.set('label_file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), filename);
+      return read(await fetch(`${base}/mp/xml_maj_returns.php`, { method: 'POST', body: form }));
+    };
+    const tooLong = await ws('xml_maj_returns.php', {
+      rID,
+      statut: 4,
+      label_link: `https://labels.example/${'x'.repeat(240)}.pdf`,
+    });
+    expect(tooLong.code).toBe(-24);
+    expect(tooLong.root.statut.description).toMatch(/too long/);
+    expect(
+      (await ws('xml_maj_returns.php', { rID, statut: 4, label_link: 'ftp://labels.example/1.pdf' })).code,
+    ).toBe(-23);
+    expect((await ws('xml_maj_returns.php', { rID, statut: 4, label_file: 'label.pdf' })).code).toBe(-22);
+    expect((await upload(Buffer.alloc(0), 'label.pdf', { statut: '4' })).code).toBe(-22);
+    expect((await upload(Buffer.from('GIF89a…'), 'label.gif', { statut: '4' })).code).toBe(-23);
+    const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(5 * 1024 * 1024)]);
+    expect((await upload(big, 'label.pdf', { statut: '4' })).code).toBe(-25);
+    expect((await admin('GET', `/_sandbox/returns/${rID}`)).json).toMatchObject({
+      return_status: 2,
+      label_link: '',
+    });
+    expect((await admin('GET', `/_sandbox/returns/${rID}`)).json.label_file).toBeUndefined();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    expect((await upload(png, 'label.png', { statut: '4' })).code).toBe(1);
+    expect((await admin('GET', `/_sandbox/returns/${rID}`)).json).toMatchObject({
+      return_status: 4,
+      label_file: { filename: 'label.png', size: png.length },
+    });
+  });
+
   it('keeps returns per merchant', async () => {
     const theirs = await newReturn({}, OTHER_KEY);
     expect((await ws('xml_maj_returns.php', { rID: theirs, statut: 4 })).code).toBe(-6);
@@ -460,6 +500,38 @@ describe('xml_maj_stock_batch.php', () => {
     expect((await ws('xml_maj_stock_batch.php', {})).code).toBe(-11);
     expect((await ws('xml_maj_stock_batch.php', { xml: '<catalogue><products>' })).code).toBe(-15);
     expect((await ws('xml_maj_stock_batch.php', { xml: 'not xml' })).code).toBe(-15);
+  });
+
+  it('reads a catalogue without the <products> wrapper like one with it; -11 for a catalogue with no product', async () => {
+    const bare = `<?xml version="1.0" encoding="UTF-8"?><catalogue>
+      <product><reference_partenaire>B1</reference_partenaire><size_list>
+        <size><size_reference>B1-1</size_reference><size_quantity>2</size_quantity></size>
+      </size_list></product>
+      <product><reference_partenaire>B2</reference_partenaire><size_list>
+        <size><size_reference>B2-1</size_reference><size_quantity>5</size_quantity></size>
+        <size><size_reference>B2-2</size_reference></size>
+      </size_list></product></catalogue>`;
+    const answer = await ws('xml_maj_stock_batch.php', { xml: bare });
+    expect(answer.code).toBe(1);
+    expect(
+      answer.root.products.product.map((p: Record<string, string>) => [p.size_reference, p.errors]),
+    ).toEqual([
+      ['B1-1', '1'],
+      ['B2-1', '1'],
+      // No quantity is no quantity: reported, never set to 0 nor skipped in silence.
+      ['B2-2', '-16'],
+    ]);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([
+      { reference_partenaire: 'B1', size_reference: 'B1-1', quantity: 2 },
+      { reference_partenaire: 'B2', size_reference: 'B2-1', quantity: 5 },
+    ]);
+    for (const empty of [
+      '<catalogue/>',
+      '<catalogue><products/></catalogue>',
+      '<catalogue><item/></catalogue>',
+    ]) {
+      expect((await ws('xml_maj_stock_batch.php', { xml: empty })).code, empty).toBe(-11);
+    }
   });
 
   it('sets every size, answers a code per size, leaves other products untouched', async () => {
@@ -955,5 +1027,397 @@ describe('fault injection', () => {
     const adminStarted = Date.now();
     await admin('GET', '/_sandbox/faults');
     expect(Date.now() - adminStarted).toBeLessThan(140);
+  });
+});
+
+describe('xml_export_bl.php', () => {
+  const slipXml = (orderId: string, products: [string, string | number][]) =>
+    `<?xml version="1.0" encoding="UTF-8"?><root><order_id>${orderId}</order_id><products>${products
+      .map(
+        ([reference, quantity]) =>
+          `<product><reference_partenaire>${reference}</reference_partenaire><product_quantity>${quantity}</product_quantity></product>`,
+      )
+      .join('')}</products></root>`;
+  const pdfOf = (answer: Answer) => Buffer.from(String(answer.root.pdf), 'base64');
+
+  async function acceptedOrder() {
+    const oID = await newOrder({
+      products: [
+        {
+          products_reference: 'BOOT',
+          products_size_reference: 'BOOT-40',
+          products_qty: 2,
+          products_name: 'Boot',
+        },
+        {
+          products_reference: 'BOOT',
+          products_size_reference: 'BOOT-41',
+          products_qty: 1,
+          products_name: 'Boot',
+        },
+        {
+          products_reference: 'SOCK',
+          products_size_reference: 'SOCK-U',
+          products_qty: 1,
+          products_name: 'Sock',
+        },
+      ],
+    });
+    expect((await ws('xml_maj_orders.php', { oID, statut: 2 })).code).toBe(1);
+    return oID;
+  }
+
+  it('answers one parcel’s slip as a base64 PDF naming the order and its products', async () => {
+    const oID = await acceptedOrder();
+    const answer = await ws('xml_export_bl.php', {
+      xml: slipXml(oID, [
+        ['BOOT', 3],
+        ['SOCK', 1],
+      ]),
+    });
+    expect(answer.code).toBe(1);
+    const pdf = pdfOf(answer);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = pdf.toString('latin1');
+    expect(text).toContain(oID);
+    expect(text).toMatch(/%%EOF\s*$/);
+    for (const size of ['BOOT-40', 'BOOT-41', 'SOCK-U']) expect(text).toContain(size);
+    // One parcel of a split: only what it holds.
+    const split = pdfOf(await ws('xml_export_bl.php', { xml: slipXml(oID, [['BOOT', 1]]) })).toString(
+      'latin1',
+    );
+    expect(split).toContain('1 x   BOOT   BOOT-40');
+    expect(split).not.toContain('SOCK');
+    // Shipped orders keep their slip.
+    expect((await ws('xml_maj_orders.php', { oID, statut: 3, tracking_number: 'T-1' })).code).toBe(1);
+    expect((await ws('xml_export_bl.php', { xml: slipXml(oID, [['SOCK', 1]]) })).code).toBe(1);
+  });
+
+  it('refuses an order not accepted yet (-7), an unknown or another merchant’s order (-6), a cancelled one (-7)', async () => {
+    const waiting = await newOrder({ products: [{ products_reference: 'BOOT', products_qty: 1 }] });
+    const notYet = await ws('xml_export_bl.php', { xml: slipXml(waiting, [['BOOT', 1]]) });
+    expect(notYet.code).toBe(-7);
+    expect(notYet.root.statut.description).toMatch(/not accepted yet/);
+    expect(notYet.root.pdf).toBeUndefined();
+    expect((await ws('xml_export_bl.php', { xml: slipXml('FFFFFFFFFFFFFFFF', [['BOOT', 1]]) })).code).toBe(
+      -6,
+    );
+    const theirs = await newOrder({ products: [{ products_reference: 'BOOT', products_qty: 1 }] }, OTHER_KEY);
+    expect((await ws('xml_export_bl.php', { xml: slipXml(theirs, [['BOOT', 1]]) })).code).toBe(-6);
+    expect((await ws('xml_maj_orders.php', { oID: waiting, statut: 41 })).code).toBe(1);
+    expect((await ws('xml_export_bl.php', { xml: slipXml(waiting, [['BOOT', 1]]) })).code).toBe(-7);
+  });
+
+  it.each([
+    ['no xml', undefined, -11],
+    ['broken xml', '<root><order_id>', -15],
+    ['no order_id', '<root><products/></root>', -3],
+    ['no product', 'EMPTY', -12],
+    ['a product not in the order', [['NOPE', 1]], -14],
+    ['more than ordered', [['BOOT', 4]], -16],
+    ['a quantity of 0', [['BOOT', 0]], -16],
+    ['a quantity that is not a number', [['BOOT', 'two']], -16],
+    ['no reference', [['', 1]], -12],
+  ] as const)('answers %s with %i', async (_name, products, code) => {
+    const oID = await acceptedOrder();
+    const xml =
+      products === undefined || typeof products === 'string'
+        ? products === 'EMPTY'
+          ? slipXml(oID, [])
+          : products
+        : slipXml(oID, products as unknown as [string, string | number][]);
+    const answer = await ws('xml_export_bl.php', xml === undefined ? {} : { xml });
+    expect(answer.code).toBe(code);
+    expect(answer.root.statut.description).not.toBe('');
+  });
+});
+
+/**
+ * The requests of the public PHP client debuss/spartoo (src/App.php), byte for byte as it builds them:
+ * curl with an array of fields (multipart/form-data), `array_filter` dropping empty fields, DOMDocument
+ * XML with formatOutput, sizes whose quantity is 0 written without <size_quantity>.
+ */
+describe('the public PHP client debuss/spartoo', () => {
+  interface CurlFile {
+    path: string;
+    mime: string;
+    bytes: Buffer;
+  }
+  type Field = string | number | null | undefined | CurlFile;
+
+  /** PHP's array_filter: drops null, '', 0 and '0'. */
+  const arrayFilter = (fields: Record<string, Field>) =>
+    Object.entries(fields).filter(
+      ([, v]) => v !== null && v !== undefined && v !== '' && v !== 0 && v !== '0',
+    );
+
+  /** What curl sends for CURLOPT_POSTFIELDS given an array: multipart/form-data, its boundary style. */
+  async function curlPost(script: string, fields: [string, Field][]): Promise<Answer> {
+    const boundary = `------------------------${'0123456789abcdef'.repeat(1)}`;
+    const chunks: Buffer[] = [];
+    for (const [name, value] of fields) {
+      if (typeof value === 'object' && value !== null) {
+        chunks.push(
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${value.path.split('/').at(-1)}"\r\nContent-Type: ${value.mime}\r\n\r\n`,
+          ),
+          value.bytes,
+          Buffer.from('\r\n'),
+        );
+      } else {
+        chunks.push(
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+        );
+      }
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    return read(
+      await fetch(`${base}/mp/${script}`, {
+        method: 'POST',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'user-agent':
+            'Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.8.1.1) Gecko/20061204 Firefox/2.0.0.1',
+        },
+        body: Buffer.concat(chunks),
+      }),
+    );
+  }
+
+  /** DOMDocument::saveXML() with formatOutput: declaration, two-space indentation. */
+  function domXml(tree: [string, unknown]): string {
+    const write = ([name, value]: [string, unknown], depth: number): string => {
+      const pad = '  '.repeat(depth);
+      if (Array.isArray(value)) {
+        if (value.length === 0) return `${pad}<${name}/>\n`;
+        return `${pad}<${name}>\n${value.map((child) => write(child as [string, unknown], depth + 1)).join('')}${pad}</${name}>\n`;
+      }
+      return `${pad}<${name}>${value}</${name}>\n`;
+    };
+    return `<?xml version="1.0" encoding="UTF-8"?>\n${write(tree, 0)}`;
+  }
+
+  /** A Product with a size list, as Size::toXML writes it: array_filter of its properties. */
+  interface Size {
+    quantity: number;
+    reference: string;
+  }
+  const sizeXml = (size: Size): [string, unknown] => [
+    'size',
+    arrayFilter({ size_quantity: size.quantity, size_reference: size.reference }) as [string, unknown][],
+  ];
+
+  const php = {
+    exportOrders: (date?: Date, oID?: string, status?: number) =>
+      curlPost(
+        'xml_export_orders.php',
+        arrayFilter({
+          partenaire: KEY,
+          // DateTime::format('Y-m-d:H:i:s'), in the PHP process's time zone (Paris, as Spartoo).
+          date: date ? parisDate(date) : null,
+          oID,
+          statut: status,
+        }),
+      ),
+    majOrders: (oID: string, status: number, trackingNumber?: string) =>
+      curlPost(
+        'xml_maj_orders.php',
+        arrayFilter({ partenaire: KEY, oID, statut: status, tracking_number: trackingNumber }),
+      ),
+    exportReturns: (date?: Date, oID?: string, rID?: string, status?: number) =>
+      curlPost(
+        'xml_export_returns.php',
+        arrayFilter({
+          partenaire: KEY,
+          date: date ? String(Math.floor(date.getTime() / 1000)) : null,
+          oID,
+          rID,
+          statut: status,
+        }),
+      ),
+    majReturns: (rID: string, status?: number, labelLink?: string, labelFile?: CurlFile) =>
+      curlPost(
+        'xml_maj_returns.php',
+        arrayFilter({ partenaire: KEY, rID, statut: status, label_link: labelLink, label_file: labelFile }),
+      ),
+    // Not filtered: a quantity of 0 is sent.
+    majStock: (reference: string, sizeReference: string, quantity: number) =>
+      curlPost('xml_maj_stock.php', [
+        ['partenaire', KEY],
+        ['reference_partenaire', reference],
+        ['products_size_reference', sizeReference],
+        ['products_quantity', quantity],
+      ]),
+    majStockBatch: (products: { reference: string; quantity?: number; sizes: Size[] }[]) =>
+      curlPost(
+        'xml_maj_stock_batch.php',
+        arrayFilter({
+          partenaire: KEY,
+          xml: domXml([
+            'catalogue',
+            products.map((p) => [
+              'product',
+              [
+                ['reference_partenaire', p.reference],
+                ...(p.sizes.length ? [] : [['product_quantity', p.quantity ?? 0]]),
+                ['size_list', p.sizes.map(sizeXml)],
+              ],
+            ]),
+          ]),
+        }),
+      ),
+    exportBL: (orderId: string, reference: string, quantity: number) =>
+      curlPost('xml_export_bl.php', [
+        ['partenaire', KEY],
+        [
+          'xml',
+          domXml([
+            'root',
+            [
+              ['order_id', orderId],
+              [
+                'products',
+                [
+                  [
+                    'product',
+                    [
+                      ['reference_partenaire', reference],
+                      ['product_quantity', quantity],
+                    ],
+                  ],
+                ],
+              ],
+            ],
+          ]),
+        ],
+      ]),
+  };
+
+  /** `YYYY-MM-DD:hh:mm:ss` on Paris clocks. */
+  function parisDate(date: Date): string {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Paris',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+      })
+        .formatToParts(date)
+        .map((p) => [p.type, p.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day}:${parts.hour}:${parts.minute}:${parts.second}`;
+  }
+
+  it('exports orders by date, by oID and with a status; accepts and ships', async () => {
+    const oID = await newOrder({
+      date_purchased: '2024-03-01 10:00:00',
+      products: [{ products_reference: '98', products_qty: 1 }],
+    });
+    const byDate = await php.exportOrders(new Date(Date.UTC(2024, 2, 1, 8, 0, 0)));
+    expect(byDate.code).toBe(1);
+    expect(byDate.root.orders.order.map((o: { orders_id: string }) => o.orders_id)).toEqual([oID]);
+    expect((await php.exportOrders(new Date(Date.UTC(2024, 2, 1, 10, 0, 0)))).root.orders).toBe('');
+    expect((await php.exportOrders(undefined, oID)).root.orders.order[0].orders_id).toBe(oID);
+    expect((await php.exportOrders(new Date(Date.UTC(2024, 0, 1)), undefined, 2)).root.orders).toBe('');
+    expect((await php.majOrders(oID, 2)).code).toBe(1);
+    expect(
+      (await php.exportOrders(new Date(Date.UTC(2024, 0, 1)), undefined, 2)).root.orders.order,
+    ).toHaveLength(1);
+    expect((await php.majOrders(oID, 3, 'TRACK-98')).code).toBe(1);
+    expect((await admin('GET', `/_sandbox/orders/${oID}`)).json).toMatchObject({
+      orders_status_id: 3,
+      tracking_number: 'TRACK-98',
+    });
+    expect((await php.majOrders(oID, 3, 'TRACK-98')).code).toBe(-9);
+  });
+
+  it('exports returns by Unix date, oID, rID and status; accepts one with a label link, another with a label file', async () => {
+    const oID = await newOrder({ products: [{ products_reference: '98', products_qty: 2 }] });
+    const created = async () =>
+      (
+        await admin('POST', '/_sandbox/returns', {
+          partenaire: KEY,
+          return: { order: oID, return_date: '2024-03-10 10:00:00' },
+        })
+      ).json.return_id as string;
+    const [linked, uploaded] = [await created(), await created()];
+    expect((await php.exportReturns(new Date(Date.UTC(2024, 2, 5)))).root.returns.return).toHaveLength(2);
+    expect((await php.exportReturns(undefined, oID)).root.returns.return).toHaveLength(2);
+    expect((await php.exportReturns(undefined, undefined, linked)).root.returns.return[0].return_id).toBe(
+      linked,
+    );
+    expect((await php.exportReturns(undefined, oID, undefined, 4)).root.returns).toBe('');
+
+    expect((await php.majReturns(linked, 4, 'https://labels.example/98.pdf')).code).toBe(1);
+    expect((await admin('GET', `/_sandbox/returns/${linked}`)).json).toMatchObject({
+      return_status: 4,
+      label_link: 'https://labels.example/98.pdf',
+    });
+    const bytes = Buffer.concat([
+      Buffer.from('%PDF-1.4\n'),
+      Buffer.from([0, 1, 2, 255, 13, 10, 45, 45]),
+      Buffer.from('\n%%EOF\n'),
+    ]);
+    const label: CurlFile = { path: '/tmp/label-98.pdf', mime: 'application/pdf', bytes };
+    // array_filter drops the null status: the label alone, then the status alone.
+    expect((await php.majReturns(uploaded, undefined, undefined, label)).code).toBe(1);
+    expect((await php.majReturns(uploaded, 4)).code).toBe(1);
+    const held = (await admin('GET', `/_sandbox/returns/${uploaded}`)).json;
+    expect(held).toMatchObject({
+      return_status: 4,
+      label_file: { filename: 'label-98.pdf', content_type: 'application/pdf', size: bytes.length },
+    });
+    expect(held.label_file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('sets one size, quantity 0 included', async () => {
+    expect((await php.majStock('98', '98_38', 3)).code).toBe(1);
+    expect((await php.majStock('98', '98_38', 0)).code).toBe(1);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([
+      { reference_partenaire: '98', size_reference: '98_38', quantity: 0 },
+    ]);
+  });
+
+  it('sets a batch without the <products> wrapper; reports the size it sent without quantity and the product without sizes', async () => {
+    const answer = await php.majStockBatch([
+      {
+        reference: '98',
+        sizes: [
+          { quantity: 4, reference: '98_38' },
+          { quantity: 0, reference: '98_39' },
+        ],
+      },
+      { reference: '99', quantity: 5, sizes: [] },
+    ]);
+    expect(answer.code).toBe(1);
+    expect(
+      answer.root.products.product.map((p: Record<string, string>) => [
+        p.reference_partenaire,
+        p.size_reference,
+        p.errors,
+      ]),
+    ).toEqual([
+      ['98', '98_38', '1'],
+      ['98', '98_39', '-16'],
+      ['99', '', '-13'],
+    ]);
+    expect((await admin('GET', `/_sandbox/stock?partenaire=${KEY}`)).json).toEqual([
+      { reference_partenaire: '98', size_reference: '98_38', quantity: 4 },
+    ]);
+  });
+
+  it('gets a delivery slip once the order is accepted', async () => {
+    const oID = await newOrder({ products: [{ products_reference: '98', products_qty: 2 }] });
+    expect((await php.exportBL(oID, '98', 1)).code).toBe(-7);
+    expect((await php.majOrders(oID, 2)).code).toBe(1);
+    const slip = await php.exportBL(oID, '98', 2);
+    expect(slip.code).toBe(1);
+    const pdf = Buffer.from(String(slip.root.pdf), 'base64');
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.toString('latin1')).toContain(oID);
   });
 });

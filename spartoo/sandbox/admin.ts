@@ -288,6 +288,7 @@ function returnJson(ret: SandboxReturn) {
     order: ret.order,
     product: ret.product,
     label_link: ret.label_link,
+    ...(ret.label_file ? { label_file: ret.label_file } : {}),
     ...(ret.corrupt ? { corrupt: ret.corrupt } : {}),
   };
 }

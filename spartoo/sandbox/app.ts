@@ -1,12 +1,12 @@
 /**
  * A stand-in for Spartoo's seller webservices (SPEC §7, spartoo-webservices.md), for demos, tests and
- * benchmarks: the six `/mp/` scripts answer as Spartoo does (HTTP 200, `<root>` XML, negative codes),
+ * benchmarks: the seven `/mp/` scripts answer as Spartoo does (HTTP 200, `<root>` XML, negative codes),
  * over GET or POST, url-encoded or multipart; `/_sandbox/` is the JSON admin side. State lives in
  * memory, per app instance.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerAdminRoutes } from './admin';
-import { parseMultipart, parseUrlEncoded } from './form';
+import { type FormBody, parseMultipart, parseUrlEncoded, type UploadedFile } from './form';
 import { type CallRecord, type FaultKind, SandboxState } from './state';
 import { renderAnswer, runScript, SCRIPTS, type SpartooScript } from './webservices';
 
@@ -33,7 +33,7 @@ export function createSandbox(options: SandboxOptions = {}): FastifyInstance {
   const waits = new Waits();
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, parseUrlEncoded(String(body)));
+    done(null, { fields: parseUrlEncoded(String(body)), files: {} } satisfies FormBody);
   });
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (req, body, done) => {
     try {
@@ -66,6 +66,7 @@ export function createSandbox(options: SandboxOptions = {}): FastifyInstance {
     script: SpartooScript,
   ) {
     const params = formFields(request);
+    const files = formFiles(request);
     const partenaire = params.partenaire?.trim() ?? '';
     const call = state.recordCall(partenaire, name, params);
     const faults = state.faults;
@@ -102,7 +103,7 @@ export function createSandbox(options: SandboxOptions = {}): FastifyInstance {
       return reply.type('text/xml; charset=utf-8').send(whole.slice(0, Math.floor(whole.length * 0.7)));
     }
 
-    const result = runScript(state, script, params);
+    const result = runScript(state, script, params, files);
     const xml = renderAnswer(script.shape, result);
     if (failure === 'lost_response') {
       // The change is made, the answer never arrives: the retry must find it done (-9 / -18).
@@ -132,10 +133,19 @@ function formFields(request: FastifyRequest): Record<string, string> {
     }
   };
   add(request.query);
-  const type = String(request.headers['content-type'] ?? '').toLowerCase();
-  if (FORM_TYPES.some((t) => type.startsWith(t))) add(request.body);
+  if (isForm(request)) add((request.body as FormBody | undefined)?.fields);
   return fields;
 }
+
+/** Files of a multipart body, as PHP's $_FILES. */
+function formFiles(request: FastifyRequest): Record<string, UploadedFile> {
+  return isForm(request) ? ((request.body as FormBody | undefined)?.files ?? {}) : {};
+}
+
+const isForm = (request: FastifyRequest) => {
+  const type = String(request.headers['content-type'] ?? '').toLowerCase();
+  return FORM_TYPES.some((t) => type.startsWith(t));
+};
 
 function sendXml(reply: FastifyReply, call: CallRecord, xml: string, code: number) {
   call.code = code;

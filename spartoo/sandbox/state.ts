@@ -147,6 +147,8 @@ export interface SandboxReturn {
   order: string;
   product: Fields;
   label_link: string;
+  /** The last label uploaded as `label_file` (its bytes are not kept, only what tells them apart). */
+  label_file?: { filename: string; content_type: string; size: number; sha256: string };
   /** What xml_export_returns.php writes instead of the real values, until repaired. */
   corrupt?: Corruption;
 }

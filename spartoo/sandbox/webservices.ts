@@ -1,13 +1,20 @@
 /**
- * The sandbox's six Spartoo scripts: rules and answers as spartoo-webservices.md describes them, with
+ * The sandbox's seven Spartoo scripts: rules and answers as spartoo-webservices.md describes them, with
  * the project's [assumed] shapes where Spartoo publishes none. Each script takes the received form
- * fields and answers the children of `<root>`; the code goes in `<statut>` (orders, returns) or in a
- * bare `<errors>` (stock).
+ * fields (and uploaded files) and answers the children of `<root>`; the code goes in `<statut>`
+ * (orders, returns, delivery slips) or in a bare `<errors>` (stock).
+ *
+ * Lenient where Spartoo is lenient, never silent: every request shape of the public PHP client
+ * debuss/spartoo is served (a stock batch without the `<products>` wrapper is read like one with it),
+ * and what the sandbox does not do is answered with an error code, never with 1.
  */
+import { createHash } from 'node:crypto';
 import { XMLValidator } from 'fast-xml-parser';
 import { spartooErrorMessage } from '../errors';
 import { formatSpartooDateTime, parseSpartooDate } from '../values';
 import { CDATA, createSpartooXmlBuilder, createSpartooXmlParser, XML_DECLARATION } from '../xml';
+import type { UploadedFile } from './form';
+import { type PdfLine, renderPdf } from './pdf';
 import {
   type Corruption,
   CUSTOMER_FIELDS,
@@ -29,6 +36,8 @@ type XmlNode = Record<string, unknown>;
 
 export interface ScriptResult {
   code: number;
+  /** What went wrong, more precisely than the code table (a `<statut>` answer's description). */
+  description?: string;
   /** Children of `<root>` besides the code. */
   content?: XmlNode;
 }
@@ -36,20 +45,32 @@ export interface ScriptResult {
 export interface SpartooScript {
   /** Where the code goes: `<statut><id/><description/></statut>` or a bare `<errors>N</errors>`. */
   shape: 'statut' | 'errors';
-  run(state: SandboxState, partenaire: string, params: Record<string, string>): ScriptResult;
+  run(
+    state: SandboxState,
+    partenaire: string,
+    params: Record<string, string>,
+    files: Record<string, UploadedFile>,
+  ): ScriptResult;
 }
 
 const builder = createSpartooXmlBuilder();
 const catalogueParser = createSpartooXmlParser([
   'catalogue.products.product',
   'catalogue.products.product.size_list.size',
+  // The PHP client debuss/spartoo leaves the <products> wrapper out.
+  'catalogue.product',
+  'catalogue.product.size_list.size',
 ]);
+const slipRequestParser = createSpartooXmlParser(['root.products.product']);
 
 /** The whole answer document for a code and content. */
 export function renderAnswer(shape: SpartooScript['shape'], result: ScriptResult): string {
   const root =
     shape === 'statut'
-      ? { ...result.content, statut: { id: result.code, description: spartooErrorMessage(result.code) } }
+      ? {
+          ...result.content,
+          statut: { id: result.code, description: result.description ?? spartooErrorMessage(result.code) },
+        }
       : { errors: result.code, ...result.content };
   return XML_DECLARATION + builder.build({ root });
 }
@@ -274,32 +295,107 @@ const exportReturns: SpartooScript = {
   },
 };
 
+/** Longest `label_link` the sandbox takes (-24 beyond) [assumed: a 255-character column]. */
+export const LABEL_LINK_MAX_LENGTH = 255;
+/** Largest `label_file` the sandbox takes (-25 beyond) [assumed]. */
+export const LABEL_FILE_MAX_BYTES = 5 * 1024 * 1024;
+
+/** PDF, PNG or JPEG, told by the file's first bytes rather than by its name. */
+export function labelFileKind(bytes: Uint8Array): 'pdf' | 'png' | 'jpeg' | undefined {
+  const head = Buffer.from(bytes.subarray(0, 8));
+  if (head.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
+  if (head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  return undefined;
+}
+
+type LabelCheck =
+  | { code: 1; label?: { link: string } | { file: NonNullable<SandboxReturn['label_file']> } }
+  | { code: number; description: string };
+
+/**
+ * A return label as xml_maj_returns.php gets it: `label_link` (a URL) or `label_file` (an upload).
+ * -22…-25 are Spartoo's "label upload problems"; which is which is the project's assumption, but for
+ * -24, "link too long" (spartoo-webservices.md).
+ */
+function checkLabel(params: Record<string, string>, files: Record<string, UploadedFile>): LabelCheck {
+  if (present(params.label_link)) {
+    const link = params.label_link.trim();
+    if (link.length > LABEL_LINK_MAX_LENGTH) {
+      return {
+        code: -24,
+        description: `label_link too long: ${link.length} characters, ${LABEL_LINK_MAX_LENGTH} at most`,
+      };
+    }
+    if (!/^https?:\/\/[^\s]+$/i.test(link)) {
+      return { code: -23, description: 'label_link is not an http(s) URL' };
+    }
+    return { code: 1, label: { link } };
+  }
+  const upload = files.label_file;
+  if (upload === undefined) {
+    // A label_file field sent as text (not a file upload) carries no label.
+    return present(params.label_file)
+      ? { code: -22, description: 'label_file is not an uploaded file' }
+      : { code: 1 };
+  }
+  if (upload.bytes.length === 0) return { code: -22, description: 'label_file is empty' };
+  if (upload.bytes.length > LABEL_FILE_MAX_BYTES) {
+    return {
+      code: -25,
+      description: `label_file too large: ${upload.bytes.length} bytes, ${LABEL_FILE_MAX_BYTES} at most`,
+    };
+  }
+  if (!labelFileKind(upload.bytes)) {
+    return { code: -23, description: 'label_file is not a PDF, PNG or JPEG file' };
+  }
+  return {
+    code: 1,
+    label: {
+      file: {
+        filename: upload.filename,
+        content_type: upload.contentType,
+        size: upload.bytes.length,
+        sha256: createHash('sha256').update(upload.bytes).digest('hex'),
+      },
+    },
+  };
+}
+
 const updateReturns: SpartooScript = {
   shape: 'statut',
-  run(state, partenaire, params) {
+  run(state, partenaire, params, files) {
     if (!present(params.rID)) return { code: -5 };
     const rID = params.rID.trim();
     const ret = state.returns.get(rID);
     if (!ret || ret.partenaire !== partenaire) return { code: -6 };
-    // A label comes as a URL (label_link) or an upload (label_file): the sandbox keeps the file's name.
-    const label = present(params.label_link)
-      ? params.label_link.trim()
-      : present(params.label_file)
-        ? `label_file:${params.label_file.trim()}`
-        : '';
+    const answer = (code: number, description?: string): ScriptResult => ({
+      code,
+      ...(description === undefined ? {} : { description }),
+      content: { returns: { return: { rID, statut: ret.return_status, errors: itemError(code) } } },
+    });
+    // A refused label changes nothing, not even the status sent with it.
+    const label = checkLabel(params, files);
+    if (label.code !== 1) return answer(label.code, 'description' in label ? label.description : undefined);
+    const given = 'label' in label ? label.label : undefined;
     let code = 1;
     if (present(params.statut)) {
       const next = /^\d+$/.test(params.statut.trim()) ? Number(params.statut.trim()) : Number.NaN;
       code = Number.isNaN(next) ? -7 : merchantReturnTransition(ret.return_status, next);
       if (code === 1) ret.return_status = next;
-    } else if (label === '') {
+    } else if (given === undefined) {
       code = -5;
     }
-    if (code === 1 && label !== '') ret.label_link = label;
-    return {
-      code,
-      content: { returns: { return: { rID, statut: ret.return_status, errors: itemError(code) } } },
-    };
+    if (code === 1 && given !== undefined) {
+      if ('link' in given) {
+        ret.label_link = given.link;
+        delete ret.label_file;
+      } else {
+        ret.label_file = given.file;
+        ret.label_link = '';
+      }
+    }
+    return answer(code);
   },
 };
 
@@ -362,8 +458,16 @@ const updateStockBatch: SpartooScript = {
     }
     const catalogue = doc.catalogue;
     if (catalogue === undefined) return { code: -15 };
+    // Spartoo's documented <catalogue><products><product>, and the PHP client debuss/spartoo's
+    // <catalogue><product> without the wrapper: both are read, in the order given.
+    const products = [
+      ...asList(asNode(asNode(catalogue).products).product),
+      ...asList(asNode(catalogue).product),
+    ];
+    // Nothing to set is no success: the sandbox did no work.
+    if (products.length === 0) return { code: -11 };
     const results: XmlNode[] = [];
-    for (const product of asList(asNode(asNode(catalogue).products).product)) {
+    for (const product of products) {
       const reference = asText(asNode(product).reference_partenaire);
       const sizes = asList(asNode(asNode(product).size_list).size);
       if (!present(reference) || sizes.length === 0) {
@@ -373,6 +477,9 @@ const updateStockBatch: SpartooScript = {
       }
       for (const size of sizes) {
         const sizeReference = asText(asNode(size).size_reference);
+        // A size without <size_quantity> (the PHP client drops a quantity of 0) is not set to 0 nor
+        // skipped in silence: it is -16, "stock cannot be set to that quantity", like an empty
+        // products_quantity in xml_maj_stock.php.
         const code = pushStock(
           state,
           partenaire,
@@ -391,6 +498,132 @@ const updateStockBatch: SpartooScript = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------
+// Delivery slips
+
+/** Order statuses a delivery slip can be printed in: accepted (2), shipped (3) and after. */
+const SLIP_STATUSES = new Set([2, 3, 45, 47]);
+
+interface SlipLine {
+  line: Fields;
+  quantity: number;
+}
+
+/**
+ * xml_export_bl.php: the slip of one parcel of an order, as a PDF in `<pdf>` (base64) [request shape
+ * from the PHP client debuss/spartoo, `<root><order_id/><products><product><reference_partenaire/>
+ * <product_quantity/></product>…</products></root>`; answer and codes assumed]. A product is an order
+ * line's `products_reference` (else its `products_size_reference`); the quantities of a reference
+ * that several lines share fill them in order, never past what was ordered.
+ */
+const exportDeliverySlip: SpartooScript = {
+  shape: 'statut',
+  run(state, partenaire, params) {
+    if (!present(params.xml)) return { code: -11 };
+    const xml = params.xml.trim();
+    if (XMLValidator.validate(xml) !== true) return { code: -15 };
+    let root: XmlNode;
+    try {
+      const doc = asNode(slipRequestParser.parse(xml));
+      if (doc.root === undefined) return { code: -15, description: 'the xml has no <root> element' };
+      root = asNode(doc.root);
+    } catch {
+      return { code: -15 };
+    }
+    const orderId = asText(root.order_id);
+    if (!present(orderId)) return { code: -3, description: 'order_id missing' };
+    const order = state.orders.get(orderId.trim());
+    if (!order || order.partenaire !== partenaire) return { code: -6 };
+    if (!SLIP_STATUSES.has(order.orders_status_id)) {
+      return {
+        code: -7,
+        description:
+          order.orders_status_id === 11
+            ? `order ${order.orders_id} is not accepted yet (status 11): no delivery slip before status 2`
+            : `order ${order.orders_id} is in status ${order.orders_status_id}: no delivery slip`,
+      };
+    }
+    const asked = asList(asNode(root.products).product);
+    if (asked.length === 0) return { code: -12, description: 'no product in the parcel' };
+    const left = order.products.map((line) => Number(line.products_qty ?? 0));
+    const parcel: SlipLine[] = [];
+    for (const product of asked) {
+      const reference = asText(asNode(product).reference_partenaire)?.trim();
+      if (!present(reference)) return { code: -12 };
+      const quantityText = asText(asNode(product).product_quantity)?.trim() ?? '';
+      if (!/^\d+$/.test(quantityText) || Number(quantityText) < 1) {
+        return { code: -16, description: `product_quantity of ${reference} must be a whole number from 1` };
+      }
+      let wanted = Number(quantityText);
+      const matching = order.products
+        .map((line, index) => ({ line, index }))
+        .filter(({ line }) => line.products_reference === reference)
+        .concat(
+          order.products
+            .map((line, index) => ({ line, index }))
+            .filter(
+              ({ line }) =>
+                line.products_reference !== reference && line.products_size_reference === reference,
+            ),
+        );
+      if (matching.length === 0) {
+        return { code: -14, description: `product ${reference} is not in order ${order.orders_id}` };
+      }
+      const available = matching.reduce((sum, { index }) => sum + left[index]!, 0);
+      if (wanted > available) {
+        return {
+          code: -16,
+          description: `product ${reference}: ${wanted} asked, ${available} ordered and not yet in this parcel`,
+        };
+      }
+      for (const { line, index } of matching) {
+        const taken = Math.min(wanted, left[index]!);
+        if (taken === 0) continue;
+        left[index]! -= taken;
+        wanted -= taken;
+        const same = parcel.find((p) => p.line === line);
+        if (same) same.quantity += taken;
+        else parcel.push({ line, quantity: taken });
+      }
+    }
+    const pdf = renderPdf(`Bordereau de livraison ${order.orders_id}`, slipLines(order, parcel));
+    return { code: 1, content: { pdf: pdf.toString('base64') } };
+  },
+};
+
+/** What the slip says: the order, where it goes, and the parcel's products. */
+function slipLines(order: SandboxOrder, parcel: readonly SlipLine[]): PdfLine[] {
+  const d = order.delivery;
+  const relay = order.relay_info;
+  const join = (...parts: (string | undefined)[]) => parts.filter((p) => present(p)).join(' ');
+  const units = parcel.reduce((sum, p) => sum + p.quantity, 0);
+  return [
+    { text: 'Bordereau de livraison / Delivery slip', bold: true, size: 16 },
+    { text: '' },
+    { text: `Commande / Order: ${order.orders_id}`, bold: true, size: 12 },
+    { text: `Date: ${order.date_purchased}` },
+    { text: `Transporteur / Carrier: ${order.shipping_name}` },
+    { text: '' },
+    { text: 'Livrer à / Ship to', bold: true },
+    { text: join(d.delivery_firstname, d.delivery_lastname) },
+    ...(present(d.delivery_company) ? [{ text: d.delivery_company }] : []),
+    { text: d.delivery_street_address ?? '' },
+    ...(present(d.delivery_suburb) ? [{ text: d.delivery_suburb }] : []),
+    { text: join(d.delivery_postcode, d.delivery_city) },
+    { text: join(d.delivery_state, d.delivery_country) },
+    ...(relay
+      ? [{ text: `Point relais / Relay point: ${join(relay.relay_name, `(${relay.relay_id ?? ''})`)}` }]
+      : []),
+    { text: '' },
+    { text: 'Qté / Qty   Référence   Taille / Size   Article / Product', bold: true },
+    ...parcel.map(({ line, quantity }) => ({
+      text: `${quantity} x   ${line.products_reference ?? ''}   ${join(line.products_size_reference, line.products_size ? `(${line.products_size})` : '')}   ${line.products_name ?? ''}`,
+    })),
+    { text: '' },
+    { text: `Colis / Parcel: ${units} article(s)`, bold: true },
+  ];
+}
+
 export const SCRIPTS: Readonly<Record<string, SpartooScript>> = {
   'xml_export_orders.php': exportOrders,
   'xml_maj_orders.php': updateOrders,
@@ -398,6 +631,7 @@ export const SCRIPTS: Readonly<Record<string, SpartooScript>> = {
   'xml_maj_returns.php': updateReturns,
   'xml_maj_stock.php': updateStock,
   'xml_maj_stock_batch.php': updateStockBatch,
+  'xml_export_bl.php': exportDeliverySlip,
 };
 
 /** Runs a script for a merchant code, after the checks every script makes (-1 missing, -2 unknown). */
@@ -405,9 +639,10 @@ export function runScript(
   state: SandboxState,
   script: SpartooScript,
   params: Record<string, string>,
+  files: Record<string, UploadedFile> = {},
 ): ScriptResult {
   const partenaire = params.partenaire?.trim() ?? '';
   if (partenaire === '') return { code: -1 };
   if (!state.merchants.has(partenaire)) return { code: -2 };
-  return script.run(state, partenaire, params);
+  return script.run(state, partenaire, params, files);
 }
