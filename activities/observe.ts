@@ -25,6 +25,7 @@ const SCRIPT_OF: Record<keyof SpartooClient, string> = {
   updateReturn: SPARTOO_SCRIPTS.updateReturns,
   updateStock: SPARTOO_SCRIPTS.updateStock,
   updateStockBatch: SPARTOO_SCRIPTS.updateStockBatch,
+  exportDeliverySlip: SPARTOO_SCRIPTS.exportDeliverySlip,
 };
 
 /** The client with each call counted by script and result, and timed. */

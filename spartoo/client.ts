@@ -5,11 +5,20 @@
  * the POST body: it is in no URL, no message and nothing thrown.
  */
 import { SpartooError, SpartooTransportError, SpartooUnreadableDocumentError } from './errors';
-import type { OrdersExport, ReturnsExport, SpartooOrder, StockSize, UnreadableDocument } from './types';
+import type {
+  DeliverySlipProduct,
+  OrdersExport,
+  ReturnsExport,
+  SpartooOrder,
+  StockSize,
+  UnreadableDocument,
+} from './types';
 import { formatOrdersExportDate, formatReturnsExportDate } from './values';
 import {
+  buildDeliverySlipXml,
   buildStockBatchXml,
   parseAcknowledgementXml,
+  parseDeliverySlipXml,
   parseOrdersXml,
   parseReturnsXml,
   parseStockBatchXml,
@@ -22,6 +31,7 @@ export const SPARTOO_SCRIPTS = {
   updateReturns: 'xml_maj_returns.php',
   updateStock: 'xml_maj_stock.php',
   updateStockBatch: 'xml_maj_stock_batch.php',
+  exportDeliverySlip: 'xml_export_bl.php',
 } as const;
 
 export interface SpartooClientOptions {
@@ -51,10 +61,20 @@ export interface UpdateOrderStatusInput {
 
 export type ExportReturnsQuery = { since?: Date } | { oID: string } | { rID: string };
 
+/** A file sent as an upload (multipart/form-data). */
+export interface UploadFile {
+  filename: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
 export interface UpdateReturnInput {
   rID: string;
   status?: MerchantReturnStatus;
+  /** The return label as a link, sent as `label_link`. */
   labelLink?: string;
+  /** The return label as a file, uploaded as `label_file` (the request is then multipart). */
+  labelFile?: UploadFile;
 }
 
 export interface StockBatchError {
@@ -89,9 +109,17 @@ export interface SpartooClient {
   updateStock(size: StockSize): Promise<{ alreadyDone: boolean }>;
   /** Many sizes in requests of at most `stockBatchSize`; a size Spartoo already had (-18) is no error. */
   updateStockBatch(sizes: readonly StockSize[]): Promise<StockBatchResult>;
+  /**
+   * The delivery slip (bordereau) of one parcel of an order: the PDF's bytes. `products` are the
+   * parcel's, by the line's parent reference (`products_reference`) with a quantity. SpartooError -6
+   * for an unknown order, -7 for one not accepted yet (the sandbox's codes; Spartoo's are not public).
+   * The slip holds the customer's address: keep it out of logs, histories and storage.
+   */
+  exportDeliverySlip(orderId: string, products: readonly DeliverySlipProduct[]): Promise<Uint8Array>;
 }
 
 type Fields = Record<string, string | undefined>;
+type Files = Record<string, UploadFile | undefined>;
 
 const EPOCH = new Date(0);
 
@@ -103,20 +131,36 @@ export function createSpartooClient(options: SpartooClientOptions): SpartooClien
   if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
 
-  /** One script call: the raw body of a 200 answer, else a transport failure. */
-  async function post(script: string, fields: Fields): Promise<string> {
+  /**
+   * One script call: the raw body of a 200 answer, else a transport failure. Fields go url-encoded;
+   * with a file, the whole form goes as multipart/form-data (as PHP's curl sends an upload).
+   */
+  async function post(script: string, fields: Fields, files: Files = {}): Promise<string> {
     const url = new URL(script, baseUrl).toString();
-    const form = new URLSearchParams({ partenaire: apiKey });
-    for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+    const uploads = Object.entries(files).filter((f): f is [string, UploadFile] => f[1] !== undefined);
+    let body: string | FormData;
+    let contentType: Record<string, string> = {};
+    if (uploads.length === 0) {
+      const form = new URLSearchParams({ partenaire: apiKey });
+      for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+      body = form.toString();
+      contentType = { 'content-type': 'application/x-www-form-urlencoded' };
+    } else {
+      // fetch writes the multipart content type with its boundary.
+      const form = new FormData();
+      form.append('partenaire', apiKey);
+      for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+      for (const [name, file] of uploads) {
+        form.append(name, new Blob([new Uint8Array(file.bytes)], { type: file.contentType }), file.filename);
+      }
+      body = form;
+    }
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await fetchImpl(url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/xml, text/xml;q=0.9, */*;q=0.1',
-        },
-        body: form.toString(),
+        headers: { ...contentType, accept: 'application/xml, text/xml;q=0.9, */*;q=0.1' },
+        body,
         signal,
       });
       if (response.status !== 200) {
@@ -202,11 +246,18 @@ export function createSpartooClient(options: SpartooClientOptions): SpartooClien
     updateReturn: (input) =>
       guarded(async () => {
         const script = SPARTOO_SCRIPTS.updateReturns;
-        const body = await post(script, {
-          rID: input.rID,
-          statut: input.status === undefined ? undefined : String(input.status),
-          label_link: input.labelLink,
-        });
+        if (input.labelLink !== undefined && input.labelFile !== undefined) {
+          throw new TypeError('a return label is a link or a file, not both');
+        }
+        const body = await post(
+          script,
+          {
+            rID: input.rID,
+            statut: input.status === undefined ? undefined : String(input.status),
+            label_link: input.labelLink,
+          },
+          { label_file: input.labelFile },
+        );
         return parseAcknowledgementXml(body, script);
       }),
 
@@ -240,6 +291,19 @@ export function createSpartooClient(options: SpartooClientOptions): SpartooClien
           }
         }
         return { sizesSent, errors };
+      }),
+
+    exportDeliverySlip: (orderId, products) =>
+      guarded(async () => {
+        if (products.length === 0) throw new TypeError('a delivery slip needs at least one product');
+        for (const p of products) {
+          if (!Number.isInteger(p.quantity) || p.quantity < 1) {
+            throw new TypeError(`quantity of ${p.referencePartenaire} must be a positive integer`);
+          }
+        }
+        const script = SPARTOO_SCRIPTS.exportDeliverySlip;
+        const body = await post(script, { xml: buildDeliverySlipXml(orderId, products) });
+        return parseDeliverySlipXml(body, script);
       }),
   };
   return client;

@@ -151,3 +151,10 @@ export interface StockSize {
   sizeReference: string;
   quantity: number;
 }
+
+/** One product of a parcel, for its delivery slip (xml_export_bl.php). */
+export interface DeliverySlipProduct {
+  /** The order line's `products_reference` (the merchant's parent reference). */
+  referencePartenaire: string;
+  quantity: number;
+}

@@ -10,6 +10,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import { ALREADY_DONE_CODES, SpartooError, SpartooTransportError, spartooErrorMessage } from './errors';
 import type {
+  DeliverySlipProduct,
   OrdersExport,
   ReturnsExport,
   SpartooCustomer,
@@ -579,6 +580,28 @@ export function parseStockBatchXml(body: string, script = 'xml_maj_stock_batch.p
   });
 }
 
+/**
+ * xml_export_bl.php: the delivery slip's PDF bytes from `<pdf>`. Base64 is the project's assumption
+ * (spartoo-webservices.md: Spartoo documents a PDF in `<pdf>`, not its encoding); whitespace in it
+ * (a line-wrapped encoding) is ignored. Throws SpartooError on a negative code, and
+ * SpartooTransportError when there is no `<pdf>` or it does not decode to a PDF.
+ */
+export function parseDeliverySlipXml(body: string, script = 'xml_export_bl.php'): Uint8Array {
+  const root = readSpartooRoot(script, body);
+  throwIfError(script, resultOf(root));
+  const pdf = root.pdf;
+  const encoded = typeof pdf === 'string' ? pdf.replace(/\s+/g, '') : '';
+  if (encoded === '') throw new SpartooTransportError(script, 'unexpected_shape', 'no <pdf> in the answer');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
+    throw new SpartooTransportError(script, 'unexpected_shape', '<pdf> is not base64');
+  }
+  const bytes = new Uint8Array(Buffer.from(encoded, 'base64'));
+  if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') {
+    throw new SpartooTransportError(script, 'unexpected_shape', '<pdf> does not hold a PDF document');
+  }
+  return bytes;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Documents we send
 
@@ -603,4 +626,17 @@ export function buildStockBatchXml(sizes: readonly StockSize[]): string {
     },
   }));
   return XML_DECLARATION + builder.build({ catalogue: { products: { product } } });
+}
+
+/**
+ * The `xml` field of xml_export_bl.php, as the PHP client debuss/spartoo writes it: the order and one
+ * parcel's products, `<root><order_id/><products><product><reference_partenaire/><product_quantity/>
+ * </product>…</products></root>`.
+ */
+export function buildDeliverySlipXml(orderId: string, products: readonly DeliverySlipProduct[]): string {
+  const product = products.map((p) => ({
+    reference_partenaire: cdata(p.referencePartenaire),
+    product_quantity: String(p.quantity),
+  }));
+  return XML_DECLARATION + builder.build({ root: { order_id: orderId, products: { product } } });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -293,6 +294,124 @@ describe('returns', () => {
     expect(await client.updateReturn({ rID: refused, status: 3 })).toEqual({ alreadyDone: false });
     expect(await client.updateReturn({ rID: refused, status: 4 })).toEqual({ alreadyDone: false });
     await expect(client.updateReturn({ rID: refused })).rejects.toMatchObject({ code: -5 });
+  });
+});
+
+describe('return labels (issue 13, item 2)', () => {
+  const pdf = Buffer.concat([
+    Buffer.from('%PDF-1.4\n'),
+    Buffer.from([0, 200, 13, 10, 255]),
+    Buffer.from('\n%%EOF\n'),
+  ]);
+
+  it('uploads a label file as label_file, bytes intact, multipart', async () => {
+    const rID = await newReturn();
+    const labelFile = { filename: 'label.pdf', contentType: 'application/pdf', bytes: new Uint8Array(pdf) };
+    expect(await client.updateReturn({ rID, status: 4, labelFile })).toEqual({ alreadyDone: false });
+    const held = (await admin('GET', `/_sandbox/returns/${rID}`)).json;
+    expect(held).toMatchObject({
+      return_status: 4,
+      label_file: { filename: 'label.pdf', content_type: 'application/pdf', size: pdf.length },
+    });
+    expect(held.label_file.sha256).toBe(createHash('sha256').update(pdf).digest('hex'));
+    const [call] = (await admin('GET', `/_sandbox/calls?partenaire=${KEY}`)).json;
+    expect(call.params).toMatchObject({ rID, statut: '4', label_file: 'label.pdf' });
+  });
+
+  it('gives Spartoo’s label refusals (-22…-25) as SpartooErrors with their meaning', async () => {
+    const rID = await newReturn();
+    const tooLong = await failure(() =>
+      client.updateReturn({ rID, status: 4, labelLink: `https://labels.example/${'x'.repeat(300)}` }),
+    );
+    expect(tooLong).toBeInstanceOf(SpartooError);
+    expect(tooLong).toMatchObject({ code: -24, retryable: false });
+    expect((tooLong as SpartooError).description).toMatch(/too long/);
+    const notALabel = await failure(() =>
+      client.updateReturn({
+        rID,
+        status: 4,
+        labelFile: { filename: 'x.txt', contentType: 'text/plain', bytes: new TextEncoder().encode('hello') },
+      }),
+    );
+    expect(notALabel).toMatchObject({ code: -23 });
+    await expect(
+      client.updateReturn({
+        rID,
+        labelLink: 'https://a.example/l.pdf',
+        labelFile: { filename: 'l.pdf', contentType: 'application/pdf', bytes: new Uint8Array(pdf) },
+      }),
+    ).rejects.toThrow(TypeError);
+    expect((await admin('GET', `/_sandbox/returns/${rID}`)).json.return_status).toBe(2);
+  });
+});
+
+describe('delivery slips (issue 13, item 1)', () => {
+  it('gets one parcel’s slip as PDF bytes; -7 before acceptance, -6 for an unknown order', async () => {
+    const oID = await newOrder({
+      products: [
+        { products_reference: 'BOOT', products_size_reference: 'BOOT-40', products_qty: 2 },
+        { products_reference: 'SOCK', products_size_reference: 'SOCK-U', products_qty: 1 },
+      ],
+    });
+    await expect(
+      client.exportDeliverySlip(oID, [{ referencePartenaire: 'BOOT', quantity: 1 }]),
+    ).rejects.toMatchObject({
+      name: 'SpartooError',
+      code: -7,
+    });
+    await client.updateOrderStatus({ oID, status: 2 });
+    const bytes = await client.exportDeliverySlip(oID, [
+      { referencePartenaire: 'BOOT', quantity: 2 },
+      { referencePartenaire: 'SOCK', quantity: 1 },
+    ]);
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    const text = Buffer.from(bytes).toString('latin1');
+    expect(text.startsWith('%PDF-')).toBe(true);
+    expect(text).toContain(oID);
+    await expect(
+      client.exportDeliverySlip('FFFFFFFFFFFFFFFF', [{ referencePartenaire: 'BOOT', quantity: 1 }]),
+    ).rejects.toMatchObject({ code: -6 });
+    await expect(
+      client.exportDeliverySlip(oID, [{ referencePartenaire: 'BOOT', quantity: 3 }]),
+    ).rejects.toMatchObject({
+      code: -16,
+    });
+    await expect(client.exportDeliverySlip(oID, [])).rejects.toThrow(TypeError);
+  });
+
+  it('sends the PHP client’s request shape and reads a line-wrapped base64 <pdf>; a <pdf> that is no PDF is a transport error', async () => {
+    const seen: string[] = [];
+    const answer = (pdf: string) => {
+      const spy: typeof fetch = async (_url, init) => {
+        seen.push(new URLSearchParams(String(init!.body)).get('xml')!);
+        return new Response(
+          `<?xml version="1.0"?><root><pdf>${pdf}</pdf><statut><id>1</id><description>ok</description></statut></root>`,
+          { status: 200 },
+        );
+      };
+      return createSpartooClient({ baseUrl, apiKey: KEY, fetch: spy });
+    };
+    const wrapped = Buffer.from('%PDF-1.4 slip')
+      .toString('base64')
+      .replace(/(.{4})/g, '$1\n');
+    const bytes = await answer(wrapped).exportDeliverySlip('ABC123', [
+      { referencePartenaire: 'R&1', quantity: 2 },
+    ]);
+    expect(Buffer.from(bytes).toString('latin1')).toBe('%PDF-1.4 slip');
+    expect(seen[0]).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<root><order_id>ABC123</order_id><products><product><reference_partenaire><![CDATA[R&1]]></reference_partenaire><product_quantity>2</product_quantity></product></products></root>',
+    );
+    const notPdf = await failure(() =>
+      answer(Buffer.from('hello').toString('base64')).exportDeliverySlip('A', [
+        { referencePartenaire: 'R', quantity: 1 },
+      ]),
+    );
+    expect(notPdf).toBeInstanceOf(SpartooTransportError);
+    expect(notPdf).toMatchObject({ kind: 'unexpected_shape' });
+    const none = await failure(() =>
+      answer('').exportDeliverySlip('A', [{ referencePartenaire: 'R', quantity: 1 }]),
+    );
+    expect(none).toMatchObject({ kind: 'unexpected_shape' });
   });
 });
 
