@@ -1245,7 +1245,8 @@ function userError(err: UserError) {
 }
 
 function count(n: number, limit?: number | null) {
-  const cap = limit ?? 10000;
+  // An explicit null is no limit; absent is the schema's default, 10000.
+  const cap = limit === null ? Number.POSITIVE_INFINITY : (limit ?? 10000);
   return n > cap ? { count: cap, precision: 'AT_LEAST' } : { count: n, precision: 'EXACT' };
 }
 
