@@ -18,6 +18,7 @@ import type { DatabaseStore } from '../store/database-store';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
 import { dashboardRoutes } from './routes/dashboard';
+import { deliverySlipRoutes } from './routes/delivery-slips';
 import { healthRoutes } from './routes/health';
 import { orderBatchRoutes } from './routes/order-batches';
 import { orderRoutes } from './routes/orders';
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, deps);
   await app.register(connectionRoutes, deps);
   await app.register(orderRoutes, deps);
+  await app.register(deliverySlipRoutes, deps);
   await app.register(orderBatchRoutes, deps);
   await app.register(storeRoutes, deps);
   await app.register(returnRoutes, deps);

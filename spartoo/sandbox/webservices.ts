@@ -620,7 +620,7 @@ function slipLines(order: SandboxOrder, parcel: readonly SlipLine[]): PdfLine[] 
       text: `${quantity} x   ${line.products_reference ?? ''}   ${join(line.products_size_reference, line.products_size ? `(${line.products_size})` : '')}   ${line.products_name ?? ''}`,
     })),
     { text: '' },
-    { text: `Colis / Parcel: ${units} article(s)`, bold: true },
+    { text: `Colis / Parcel: ${units} article${units > 1 ? 's' : ''}`, bold: true },
   ];
 }
 
