@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  customType,
   index,
   integer,
   jsonb,
@@ -209,4 +210,32 @@ export const returns = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.returnId] })],
+);
+
+/** PostgreSQL bytea, read and written as bytes (Buffer for node-postgres, Uint8Array for PGlite). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => Buffer.from(value),
+});
+
+/**
+ * Return labels uploaded by the merchant (issue 13, item 2): stored here, passed to the return
+ * workflow by id (never as an argument: a label names the customer), read by its activity and sent
+ * to Spartoo as `label_file`.
+ */
+export const returnLabels = pgTable(
+  'return_labels',
+  {
+    id: text('id').primaryKey(),
+    connectionId: text('connection_id').notNull(),
+    returnId: text('return_id').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    content: bytea('content').notNull(),
+    /** When Spartoo took it (the return's accept with this label answered 1). */
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('return_labels_return_idx').on(t.connectionId, t.returnId)],
 );
