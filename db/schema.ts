@@ -239,3 +239,6 @@ export const returnLabels = pgTable(
   },
   (t) => [index('return_labels_return_idx').on(t.connectionId, t.returnId)],
 );
+
+// Notifications and account problems (issue 13, items 5 and 11).
+export * from './schema-notifications';
