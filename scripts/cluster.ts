@@ -12,6 +12,9 @@ import { ensureClusterTools } from './temporal-cluster-tools';
 const config = readConfig(process.env);
 const workers = Number(process.env.WORKERS || 2);
 const temporalMetricsPort = Number(process.env.TEMPORAL_METRICS_PORT || 8000);
+// Temporal's two databases, on DATABASE_URL's server with its user (created if missing).
+const temporalDatabase = process.env.TEMPORAL_DB || 'temporal';
+const temporalVisibilityDatabase = process.env.TEMPORAL_VISIBILITY_DB || 'temporal_visibility';
 const log = (message: string) => console.log(message);
 
 let launched: ReturnType<typeof launchCluster> | undefined;
@@ -38,6 +41,10 @@ try {
     cli,
     tools,
     databaseUrl,
+    temporalDatabase,
+    temporalVisibilityDatabase,
+    apiToken: process.env.API_TOKEN || undefined,
+    secretKey: process.env.SECRET_KEY || undefined,
     ports: {
       api: config.port,
       ui: config.temporalUiPort,
@@ -71,7 +78,9 @@ try {
   console.log(
     `  Workers      ${cluster.workers.length}   (metrics and health on http://127.0.0.1:${workerPorts})`,
   );
-  console.log(`  PostgreSQL   ${redact(databaseUrl)}   (Temporal: temporal, temporal_visibility)`);
+  console.log(
+    `  PostgreSQL   ${redact(databaseUrl)}   (Temporal: ${temporalDatabase}, ${temporalVisibilityDatabase})`,
+  );
   console.log(
     `  API token    ${cluster.apiToken}${cluster.apiTokenFile ? `   (kept in ${cluster.apiTokenFile})` : ''}`,
   );

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
+import { ensureClusterTools } from '../../scripts/temporal-cluster-tools';
 import { startTemporalDevServer } from '../../scripts/temporal-server';
 import { workflowsPath } from '../../workers/worker';
 
@@ -16,6 +17,8 @@ declare module 'vitest' {
     temporalUiUrl: string;
     workflowBundleCode: string;
     postgresUrl: string;
+    /** Why the cluster's binaries could not be provisioned ('' when they are there). */
+    clusterToolsError: string;
   }
 }
 
@@ -68,6 +71,14 @@ function localPostgres(): string {
 export default async function setup(project: TestProject) {
   const cli = await ensureTemporalCli((m) => console.log(m));
   installTestTools();
+  // The Temporal server, temporal-sql-tool and UI server of `npm run cluster` (test/cluster.test.ts):
+  // built with Go once per machine into the tool cache, like the CLI (minutes the first time).
+  let clusterToolsError = '';
+  try {
+    await ensureClusterTools((m) => console.log(m));
+  } catch (err) {
+    clusterToolsError = (err as Error).message;
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-sync-test-'));
   const [port, uiPort] = [await freePort(), await freePort()];
   const server = await startTemporalDevServer({
@@ -81,6 +92,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', server.address);
   project.provide('temporalUiUrl', server.uiUrl);
   project.provide('workflowBundleCode', bundle.code);
+  project.provide('clusterToolsError', clusterToolsError);
   project.provide('postgresUrl', process.env.TEST_DATABASE_URL || localPostgres());
   return async () => {
     await server.stop();
