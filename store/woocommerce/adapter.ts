@@ -136,10 +136,12 @@ export function createWooCommerceStore(
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new Error(
-        `${what} failed: ${cause === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause}`,
-      );
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const cause =
+        e.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : (e.cause?.code ?? e.cause?.message ?? e.message);
+      throw new Error(`${what} failed: ${cause}`);
     }
     const text = await response.text().catch(() => '');
     let json: Json;
@@ -163,7 +165,8 @@ export function createWooCommerceStore(
           'permissions, belongs to a shop manager, and that the shop is reached over HTTPS.',
       );
     }
-    if (response.status === 404 && code === 'rest_no_route') {
+    // No WordPress route, or no WordPress at all (a plain 404 page): not a shop we can reach.
+    if (response.status === 404 && (code === 'rest_no_route' || code === undefined)) {
       throw new StoreAccessError(
         `${what}: no WooCommerce REST API at ${api} (${detail}). Is WooCommerce active and are ` +
           'permalinks enabled?',
