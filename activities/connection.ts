@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
@@ -25,6 +26,8 @@ export function createConnectionActivities(deps: ConnectionActivityDependencies)
     orders,
     returns,
     workflows: createWorkflowGateway(temporal.client, temporal.taskQueue),
+    // A lost worker's poll is retried within the workflow's heartbeat timeout (workflows/connection.ts).
+    heartbeat: () => Context.current().heartbeat(),
   });
 
   return {

@@ -52,10 +52,26 @@ export interface PollDependencies {
   orders: OrderRepository;
   returns: ReturnRepository;
   workflows: WorkflowGateway;
+  /**
+   * Tells Temporal the poll is alive (the activity's heartbeat), before each Spartoo read and each batch
+   * of workflows: a poll whose worker died is retried within the heartbeat timeout, not the poll's
+   * whole start-to-close timeout, during which the connection would poll nothing.
+   */
+  heartbeat?: () => void;
 }
 
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>) {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+const noBeat = () => {};
+
+async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+  beat: () => void = noBeat,
+) {
+  for (let i = 0; i < items.length; i += size) {
+    beat();
+    await Promise.all(items.slice(i, i + size).map(work));
+  }
 }
 
 const OPEN_ON_SPARTOO = new Set<number>([ORDER_STATUS.WAITING_ACCEPTANCE, ORDER_STATUS.ACCEPTED]);
@@ -80,8 +96,9 @@ export function pollSince(
  * at once, a couple of times, rather than failing the whole poll and starting it over. A -429 is not:
  * the quota is the hour's.
  */
-async function read<T>(call: () => Promise<T>, tries = 3): Promise<T> {
+async function read<T>(call: () => Promise<T>, beat: () => void = noBeat, tries = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    beat();
     try {
       return await call();
     } catch (err) {
@@ -95,9 +112,10 @@ async function read<T>(call: () => Promise<T>, tries = 3): Promise<T> {
 async function readOne(
   spartoo: SpartooClient,
   orderId: string,
+  beat: () => void,
 ): Promise<{ order?: SpartooOrder } | UnreadableDocument> {
   try {
-    return { order: await read(() => spartoo.getOrder(orderId)) };
+    return { order: await read(() => spartoo.getOrder(orderId), beat) };
   } catch (err) {
     if (err instanceof SpartooUnreadableDocumentError) return { id: orderId, error: err.message };
     if (err instanceof SpartooError && err.code === -6) return {};
@@ -132,6 +150,10 @@ function nextWatermark(now: Date, times: string[], previous: string | undefined,
  */
 export function createPoll(deps: PollDependencies) {
   const { orders, returns, workflows } = deps;
+  const beat = deps.heartbeat ?? noBeat;
+  /** Workflows started or signalled a batch at a time, the poll heartbeating before each batch. */
+  const eachBatch = <T>(items: readonly T[], work: (item: T) => Promise<void>) =>
+    inBatches(items, SIGNAL_CONCURRENCY, work, beat);
 
   /** New orders get a workflow; orders whose Spartoo status changed get a signal. Answers how many started. */
   async function followOrders(connectionId: string, seen: SpartooOrder[]): Promise<number> {
@@ -140,7 +162,7 @@ export function createPoll(deps: PollDependencies) {
       seen.map((o) => o.ordersId),
     );
     let started = 0;
-    await inBatches(seen, SIGNAL_CONCURRENCY, async (order) => {
+    await eachBatch(seen, async (order) => {
       const before = known.get(order.ordersId);
       if (before === order.ordersStatusId) return;
       // An order already finished when first seen is none of this connection's business.
@@ -214,7 +236,7 @@ export function createPoll(deps: PollDependencies) {
     const inWindow = (iso: string) => floor === undefined || Date.parse(iso) >= floor;
     const unreadable: UnreadableDocument[] = [];
     const exportOrders = async (query: { since: Date; status?: number }) => {
-      const found = await read(() => spartoo.exportOrders(query));
+      const found = await read(() => spartoo.exportOrders(query), beat);
       // An unreadable order's date may be unknown: it is shown rather than silently left out.
       const bad = found.unreadable.filter((u) => !u.datePurchased || inWindow(u.datePurchased));
       unreadable.push(...bad);
@@ -254,7 +276,7 @@ export function createPoll(deps: PollDependencies) {
       OLD_OPEN_ORDERS_PER_POLL,
     );
     for (const orderId of old) {
-      const one = await readOne(spartoo, orderId);
+      const one = await readOne(spartoo, orderId, beat);
       if ('error' in one) unreadable.push(one);
       else if (one.order) await followOrders(connectionId, [one.order]);
     }
@@ -277,13 +299,13 @@ export function createPoll(deps: PollDependencies) {
 
     // Returns: the workflow first (started or signalled), the read model after, as for orders.
     const returnsSince = pollSince(now, settings, input.returnsWatermark).since;
-    const exportedReturns = await read(() => spartoo.exportReturns({ since: returnsSince }));
+    const exportedReturns = await read(() => spartoo.exportReturns({ since: returnsSince }), beat);
     const returned = exportedReturns.returns.filter((r) => inWindow(r.returnDate));
     const knownReturns = await returns.spartooStatuses(
       connectionId,
       returned.map((r) => r.returnId),
     );
-    await inBatches(returned, SIGNAL_CONCURRENCY, async (r) => {
+    await eachBatch(returned, async (r) => {
       if (knownReturns.get(r.returnId) === r.returnStatus) return;
       await workflows.returnSeen(connectionId, r.returnId, r.returnStatus);
       await returns.saveSpartooReturn(connectionId, r);

@@ -25,9 +25,13 @@ import {
   syncOrdersUpdate,
 } from './messages';
 
-// A failing cycle is retried a little, then recorded; the next cycle tries again.
+// A failing cycle is retried a little, then recorded; the next cycle tries again. The poll heartbeats
+// before each Spartoo read (each at most the client's 15 s timeout) and each batch of workflows: a poll
+// whose worker died is retried after 30 s rather than after the 3 minutes, with the connection and its
+// "Synchronize Orders" waiting meanwhile.
 const cycle = proxyActivities<Activities>({
   startToCloseTimeout: '3m',
+  heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4 },
 });
 /**
