@@ -19,10 +19,13 @@ const portFree = (port: number) =>
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
-/** A TEMPORAL_PORT whose whole layout is free (7233-style: -300…-294 membership, +1, +2, +6, +10). */
+/**
+ * A TEMPORAL_PORT whose whole layout is free (7233-style: -300…-294 membership, +1, +2, +6, +10), below
+ * the ephemeral range and within Temporal's SMALLINT membership ports.
+ */
 async function freeTemporalPort(): Promise<number> {
   for (;;) {
-    const p = 21_000 + Math.floor(Math.random() * 20_000);
+    const p = 11_000 + Math.floor(Math.random() * 20_000);
     const layout = [p, p + 1, p + 2, p + 6, p + 10, p - 300, p - 299, p - 298, p - 294];
     if ((await Promise.all(layout.map(portFree))).every(Boolean)) return p;
   }

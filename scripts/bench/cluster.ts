@@ -71,12 +71,15 @@ async function freePortRange(n: number): Promise<number> {
   }
 }
 
-/** Every port of the cluster's Temporal server free, rather than Temporal's fixed layout. */
+/**
+ * Every port of the cluster's Temporal server free, rather than Temporal's fixed layout; below 32768, since
+ * Temporal stores membership ports in a SMALLINT column (and the kernel's ephemeral ports start there).
+ */
 export async function freeTemporalPorts(): Promise<TemporalPorts> {
   const ports: number[] = [];
   while (ports.length < 10) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (!ports.includes(port) && (await portFree(port))) ports.push(port);
   }
   const [frontend, history, matching, worker, fm, hm, mm, wm, http, metrics] = ports as [
     number,

@@ -55,8 +55,11 @@ export interface TemporalPorts {
  * TEMPORAL_METRICS_PORT (Temporal's default 8000).
  */
 export function defaultTemporalPorts(frontend: number, metrics: number): TemporalPorts {
-  if (frontend < 1324 || frontend > 65_525)
-    throw new Error(`TEMPORAL_PORT ${frontend} leaves no room for the other ports`);
+  // Membership ports are stored in a SMALLINT column (cluster_membership.rpc_port): at most 32767.
+  if (frontend < 1324 || frontend > 32_767 + 294)
+    throw new Error(
+      `TEMPORAL_PORT ${frontend}: the cluster's layout needs 1324 to 33061 (membership ports at -300…-294)`,
+    );
   return {
     frontend,
     history: frontend + 1,
