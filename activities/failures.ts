@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { SpartooError, SpartooUnreadableDocumentError } from '../spartoo/errors';
-import { ImportRejectedError } from '../store/store';
+import { ImportRejectedError, StoreAccessError } from '../store/store';
 import { ACCOUNT_ERROR_CODES, FAILURE } from '../workflows/messages';
 
 /** Failure types a workflow reads to park an order rather than retry. */
@@ -9,6 +9,7 @@ export const PERMANENT = {
   spartooRejected: FAILURE.spartooRejected,
   spartooUnreadable: FAILURE.spartooUnreadable,
   importRejected: FAILURE.importRejected,
+  storeAccess: FAILURE.storeAccess,
   connectionGone: FAILURE.connectionGone,
 } as const;
 
@@ -48,6 +49,17 @@ export function asActivityFailure(err: unknown): unknown {
   }
   if (err instanceof ImportRejectedError) {
     return ApplicationFailure.nonRetryable(err.message, PERMANENT.importRejected);
+  }
+  // The shop refuses the product's access (token revoked, app uninstalled): the order parks with the
+  // reason, and like a Spartoo account problem the workflow tries again on its own, backing off to 6 h,
+  // so orders flow again once the merchant has fixed the store.
+  if (err instanceof StoreAccessError) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: PERMANENT.storeAccess,
+      nonRetryable: true,
+      details: [{ account: true }],
+    });
   }
   return withoutQueryParameters(err);
 }

@@ -5,7 +5,7 @@ import { createOrderRepository } from '../db/orders';
 import { createReservationLedger } from '../db/reservations';
 import { createReturnRepository } from '../db/returns';
 import { createStockLedger } from '../db/stock';
-import { createDatabaseStore } from '../store/database-store';
+import type { StoreRegistry } from '../store/registry';
 import { createConnectionActivities } from './connection';
 import { withCleanFailures } from './failures';
 import { createOrderActivities } from './orders';
@@ -16,6 +16,8 @@ import { createStockActivities } from './stock';
 export interface ActivityDependencies {
   db: Database;
   connections: ConnectionRepository;
+  /** Every shop (the built-in store among them) through the store port; wired once (runtime/services.ts). */
+  stores: StoreRegistry;
   /** The polls start and signal order and return workflows through it. */
   temporal: { client: Client; taskQueue: string };
   spartooTimeoutMs?: number;
@@ -26,9 +28,13 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   const orders = createOrderRepository(deps.db);
   const returns = createReturnRepository(deps.db);
-  const store = createDatabaseStore(deps.db);
   const reservations = createReservationLedger(deps.db);
-  const common = { connections: deps.connections, orders, store, spartooTimeoutMs: deps.spartooTimeoutMs };
+  const common = {
+    connections: deps.connections,
+    orders,
+    stores: deps.stores,
+    spartooTimeoutMs: deps.spartooTimeoutMs,
+  };
   // Whatever an activity throws, a database error reaches Temporal without the query's parameters.
   return withCleanFailures({
     ...createOrderActivities({ ...common, reservations }),

@@ -16,8 +16,8 @@ import type { StoreProduct } from '../domain/types';
 import type { SpartooClient } from '../spartoo/client';
 import { SpartooError } from '../spartoo/errors';
 import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
-import type { DatabaseStore } from '../store/database-store';
-import { ImportRejectedError } from '../store/store';
+import type { StoreRegistry } from '../store/registry';
+import { ImportRejectedError, StoreAccessError } from '../store/store';
 import { permanentOrRetry } from './failures';
 import { openSpartooSession } from './spartoo-session';
 
@@ -29,7 +29,8 @@ export interface OrderRef {
 export interface OrderActivityDependencies {
   connections: ConnectionRepository;
   orders: OrderRepository;
-  store: DatabaseStore;
+  /** Every shop is reached through the store port, opened by the registry. */
+  stores: StoreRegistry;
   reservations: ReservationLedger;
   spartooTimeoutMs?: number;
 }
@@ -54,7 +55,7 @@ const codeOf = (err: unknown) => (err instanceof SpartooError ? String(err.code)
  * id; every call lands in the order's communications log.
  */
 export function createOrderActivities(deps: OrderActivityDependencies) {
-  const { connections, orders, store, reservations } = deps;
+  const { connections, orders, stores, reservations } = deps;
 
   const connection = (connectionId: string) =>
     openSpartooSession(connections, connectionId, deps.spartooTimeoutMs);
@@ -114,6 +115,7 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     const order = await permanentOrRetry(() => spartooOrder(ref));
     const { settings } = await connection(ref.connectionId);
     const attribute = settings.productIdentificationAttribute;
+    const store = await stores.forStore(settings.storeId);
     const products = await store.productsByKeys(attribute, orderLineKeys(order));
     await reservations.reserve(ref.connectionId, ref.orderId, orderReservations(order, products, attribute));
   }
@@ -157,6 +159,7 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
         return { spartooStatus: order.ordersStatusId };
       const { settings } = await connection(ref.connectionId);
       const attribute = settings.productIdentificationAttribute;
+      const store = await stores.forStore(settings.storeId);
       const decision = await reservations.decideAndReserve(ref, async (reservedByOthers) => {
         const products = await store.productsByKeys(attribute, orderLineKeys(order));
         const reserved = await reservedByOthers(products.map((p) => p.id));
@@ -185,16 +188,22 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       return changeStatus(ref, ORDER_STATUS.CANCELLED, 'cancel (41)');
     },
 
-    /** Creates the store order once (the marketplace order id is the key) and takes its stock. */
+    /**
+     * Creates the shop order once (the marketplace order id is the key) in the connection's store, which
+     * takes its stock; records which store and shop order. A store that refuses the product's access
+     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem.
+     */
     async importOrder(ref: OrderRef): Promise<{ storeOrderId: string }> {
       const order = await permanentOrRetry(() => spartooOrder(ref));
       const { settings } = await connection(ref.connectionId);
+      const storeId = settings.storeId;
       return permanentOrRetry(async () => {
         const billing = billingAddress(order);
         const shipping = shippingAddress(order, settings);
         const invalid = addressImportError({ billing, shipping });
         try {
           if (invalid) throw new ImportRejectedError(invalid);
+          const store = await stores.forStore(storeId);
           const { order: storeOrder, created } = await store.importOrder({
             connectionId: ref.connectionId,
             marketplaceOrderId: ref.orderId,
@@ -214,18 +223,22 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
           await orders.log(ref.connectionId, ref.orderId, {
             direction: 'TO_STORE',
             action: 'importOrder',
-            result: created ? `created store order ${storeOrder.id}` : `already imported as ${storeOrder.id}`,
+            result: created
+              ? `created store order ${storeOrder.id} in store ${storeId}`
+              : `already imported as ${storeOrder.id} in store ${storeId}`,
           });
-          await orders.update(ref.connectionId, ref.orderId, { detail: { storeOrderId: storeOrder.id } });
+          await orders.update(ref.connectionId, ref.orderId, {
+            detail: { storeOrderId: storeOrder.id, storeId },
+          });
           // The store has taken the stock: the reservation is done.
           await reservations.release(ref.connectionId, ref.orderId);
           return { storeOrderId: storeOrder.id };
         } catch (err) {
-          if (err instanceof ImportRejectedError) {
+          if (err instanceof ImportRejectedError || err instanceof StoreAccessError) {
             await orders.log(ref.connectionId, ref.orderId, {
               direction: 'FROM_STORE',
               action: 'importOrder',
-              result: 'REJECTED',
+              result: err instanceof StoreAccessError ? 'NO_ACCESS' : 'REJECTED',
               detail: err.message,
             });
           }
@@ -234,15 +247,27 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       });
     },
 
-    /** Spartoo cancelled an imported order: cancel the store order and put its stock back, once. */
+    /**
+     * The order is cancelled (by Spartoo, or by the merchant through the product): cancel the shop order
+     * and put its stock back, once, in the store it was imported into.
+     */
     async cancelStoreOrder(ref: OrderRef): Promise<void> {
-      const storeOrder = await store.findOrder(ref.connectionId, ref.orderId);
-      if (!storeOrder) return;
-      const { changed } = await store.cancelOrder(storeOrder.id);
-      await orders.log(ref.connectionId, ref.orderId, {
-        direction: 'TO_STORE',
-        action: 'cancelOrder',
-        result: changed ? `cancelled store order ${storeOrder.id}, restocked` : 'already cancelled',
+      const detail = (await orders.get(ref.connectionId, ref.orderId))?.detail;
+      await permanentOrRetry(async () => {
+        // Imported before the read model said so (a worker lost in between): the connection's store has it.
+        const storeId = detail?.storeId ?? (await connection(ref.connectionId)).settings.storeId;
+        const store = await stores.forStore(storeId);
+        const storeOrderId =
+          detail?.storeOrderId !== undefined
+            ? String(detail.storeOrderId)
+            : (await store.findOrder(ref.connectionId, ref.orderId))?.id;
+        if (storeOrderId === undefined) return;
+        const { changed } = await store.cancelOrder(storeOrderId);
+        await orders.log(ref.connectionId, ref.orderId, {
+          direction: 'TO_STORE',
+          action: 'cancelOrder',
+          result: changed ? `cancelled store order ${storeOrderId}, restocked` : 'already cancelled',
+        });
       });
     },
 

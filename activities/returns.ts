@@ -2,10 +2,11 @@ import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
 import type { ReturnRepository } from '../db/returns';
 import { lineKey } from '../domain/acceptance';
+import { productsByKey } from '../domain/product-keys';
 import { type ReturnStatus, returnStatusFromSpartoo } from '../domain/statuses';
 import { SpartooError } from '../spartoo/errors';
 import { RETURN_STATUS } from '../spartoo/types';
-import type { DatabaseStore } from '../store/database-store';
+import type { StoreRegistry } from '../store/registry';
 import { permanentOrRetry } from './failures';
 import { openSpartooSession } from './spartoo-session';
 
@@ -18,20 +19,27 @@ export interface ReturnActivityDependencies {
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
-  store: DatabaseStore;
+  stores: StoreRegistry;
   spartooTimeoutMs?: number;
 }
 
+/** The once-only key of a return's restock in the store (connection ids keep two merchants' return ids apart). */
+export const returnRestockKey = (ref: ReturnRef) => `return/${ref.connectionId}/${ref.returnId}`;
+
 /** The merchant's side of a return (RMA): accept (Spartoo 4, restock once) or refuse (Spartoo 3). */
 export function createReturnActivities(deps: ReturnActivityDependencies) {
-  const { connections, orders, returns, store } = deps;
+  const { connections, orders, returns, stores } = deps;
 
-  /** Puts the returned item back into store stock once; says what it did (a return is one item). */
+  /**
+   * Puts the returned item back into stock once, in the store its order was imported into (else the
+   * connection's); says what it did (a return is one item).
+   */
   async function restock(ref: ReturnRef): Promise<string> {
     const record = await returns.get(ref.connectionId, ref.returnId);
     if (!record) return 'return unknown';
     const settings = (await connections.get(ref.connectionId))?.settings;
-    const order = (await orders.get(ref.connectionId, record.orderId))?.detail.spartoo;
+    const detail = (await orders.get(ref.connectionId, record.orderId))?.detail;
+    const order = detail?.spartoo;
     const product = record.product as {
       productsSpartoo?: string;
       productsReference?: string;
@@ -44,12 +52,15 @@ export function createReturnActivities(deps: ReturnActivityDependencies) {
       order?.products.find((l) => l.productsSpartoo === product.productsSpartoo) ??
       order?.products.find((l) => l.productsReference === product.productsReference);
     if (!line || !settings) return 'not restocked: the returned line is not in a known order';
-    const [storeProduct] = await store.productsByKeys(settings.productIdentificationAttribute, [
-      lineKey(line),
-    ]);
-    if (!storeProduct) return `not restocked: no store product for ${lineKey(line)}`;
-    const done = await returns.restockOnce(ref.connectionId, ref.returnId, storeProduct.id, 1);
-    return done ? `restocked ${storeProduct.id}` : 'already restocked';
+    const store = await stores.forStore(detail?.storeId ?? settings.storeId);
+    const attribute = settings.productIdentificationAttribute;
+    const key = lineKey(line);
+    const storeProduct = productsByKey(await store.productsByKeys(attribute, [key]), attribute).get(key);
+    if (!storeProduct) return `not restocked: no store product for ${key}`;
+    const { changed } = await store.restock(storeProduct.id, 1, returnRestockKey(ref));
+    if (!record.restockedAt)
+      await returns.update(ref.connectionId, ref.returnId, { restockedAt: new Date() });
+    return changed ? `restocked ${storeProduct.id}` : 'already restocked';
   }
 
   async function setOnSpartoo(ref: ReturnRef, status: 3 | 4): Promise<{ spartooStatus: number }> {

@@ -1,11 +1,12 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import type { ConnectionRepository } from '../db/connections';
 import type { SentSize, StockLedger } from '../db/stock';
-import { productKey, winningProductId } from '../domain/product-keys';
+import { duplicateKeyTracker, productKey, winningProductId } from '../domain/product-keys';
 import type { SpartooClient, StockBatchResult } from '../spartoo/client';
 import { SpartooTransportError } from '../spartoo/errors';
 import type { StockSize } from '../spartoo/types';
-import type { DatabaseStore } from '../store/database-store';
+import type { StoreRegistry } from '../store/registry';
+import type { StorePort } from '../store/store';
 import type { StockPushResult } from '../workflows/messages';
 import { permanentOrRetry } from './failures';
 import { openSpartooSession } from './spartoo-session';
@@ -26,7 +27,8 @@ const BATCH_RETRY_MS = 500;
 
 export interface StockActivityDependencies {
   connections: ConnectionRepository;
-  store: DatabaseStore;
+  /** The connection's store, through the store port. */
+  stores: StoreRegistry;
   stock: StockLedger;
   spartooTimeoutMs?: number;
   /** Sizes per Spartoo call, at most STOCK_BATCH_SIZE (the default); tests make it small. */
@@ -49,7 +51,9 @@ export interface StockPushInput {
  * (`activityInfo().heartbeatDetails`) instead of sending the catalogue again.
  */
 export interface StockPushProgress {
-  /** Every product up to this id, in the store's page order, is done. */
+  /** The catalogue cursor the page being pushed was read from (undefined: the first page). */
+  page?: string;
+  /** Every product of that page up to this id, in the store's page order, is done (undefined: none). */
   after?: string;
   sizesSent: number;
   batches: number;
@@ -59,6 +63,7 @@ export interface StockPushProgress {
 function resumeFrom(details: unknown): StockPushProgress {
   const d = (details ?? {}) as Partial<StockPushProgress>;
   return {
+    page: typeof d.page === 'string' ? d.page : undefined,
     after: typeof d.after === 'string' ? d.after : undefined,
     sizesSent: Number.isSafeInteger(d.sizesSent) ? d.sizesSent! : 0,
     batches: Number.isSafeInteger(d.batches) ? d.batches! : 0,
@@ -74,18 +79,35 @@ const snapshot = (progress: StockPushProgress): StockPushProgress => ({
 
 /** The connection workflow's stock push, in batches that each survive a failure of the next. */
 export function createStockActivities(deps: StockActivityDependencies) {
-  const { connections, store, stock } = deps;
+  const { connections, stores, stock } = deps;
   const batchSize = Math.min(deps.stockBatchSize ?? STOCK_BATCH_SIZE, STOCK_BATCH_SIZE);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('stockBatchSize must be positive');
 
-  /** Products that share their key with a lower id: the key is the winner's, they are never sent. */
-  async function losingProducts(attribute: string): Promise<Set<string>> {
-    const losers = new Set<string>();
-    for (const { productIds } of await store.duplicateKeys(attribute)) {
-      const winner = winningProductId(productIds);
-      for (const id of productIds) if (id !== winner) losers.add(id);
+  /**
+   * Products that share their key with a lower id: the key is the winner's, they are never sent. One
+   * query where the store has it (the built-in store's SQL), else a first walk through the catalogue.
+   */
+  async function losingProducts(
+    store: StorePort,
+    attribute: string,
+    heartbeat: () => void,
+  ): Promise<Set<string>> {
+    if (store.duplicateKeys) {
+      const losers = new Set<string>();
+      for (const { productIds } of await store.duplicateKeys(attribute)) {
+        const winner = winningProductId(productIds);
+        for (const id of productIds) if (id !== winner) losers.add(id);
+      }
+      return losers;
     }
-    return losers;
+    const tracker = duplicateKeyTracker(attribute);
+    for (let after: string | undefined, first = true; first || after !== undefined; first = false) {
+      const page = await store.catalogue({ after, limit: PAGE_SIZE });
+      tracker.add(page.products);
+      after = page.next;
+      heartbeat();
+    }
+    return tracker.losers();
   }
 
   /** One Spartoo call; a lost answer is asked again a couple of times, -429 and refusals fail the attempt. */
@@ -121,8 +143,9 @@ export function createStockActivities(deps: StockActivityDependencies) {
       deps.spartooTimeoutMs,
     );
     const attribute = settings.productIdentificationAttribute;
+    const store = await stores.forStore(settings.storeId);
     const progress = resumeFrom(activityInfo().heartbeatDetails);
-    const losers = await losingProducts(attribute);
+    const losers = await losingProducts(store, attribute, () => context.heartbeat(snapshot(progress)));
     const fullSince = input.full && input.fullSince ? Date.parse(input.fullSince) : Number.NaN;
 
     /** Spartoo already has this size: unchanged since last told, or (full) told during this full push. */
@@ -137,6 +160,8 @@ export function createStockActivities(deps: StockActivityDependencies) {
     };
 
     let pending: StockSize[] = [];
+    /** The cursor of the page being read: a batch sent names it with its last product. */
+    let cursor = progress.page;
     const flush = async (through: string) => {
       const result = await sendBatch(spartoo, pending, progress);
       const refused = new Set(result.errors.map((e) => e.sizeReference));
@@ -148,14 +173,20 @@ export function createStockActivities(deps: StockActivityDependencies) {
       progress.sizesSent += result.sizesSent;
       progress.batches++;
       progress.errors.push(...result.errors.slice(0, MAX_ERRORS - progress.errors.length));
+      progress.page = cursor;
       progress.after = through;
       pending = [];
       checkpoint();
     };
 
-    let after = progress.after;
+    // A resumed push reads its page again and skips what was done of it.
+    let doneThrough = progress.after;
+    let last: string | undefined;
     for (;;) {
-      const page = await store.listProducts({ limit: PAGE_SIZE, after });
+      const { products, next } = await store.catalogue({ after: cursor, limit: PAGE_SIZE });
+      const start = doneThrough === undefined ? 0 : products.findIndex((p) => p.id === doneThrough) + 1;
+      doneThrough = undefined;
+      const page = products.slice(start);
       const sizes = page.flatMap((product) => {
         const key = productKey(product, attribute);
         if (key === undefined || losers.has(product.id)) return [];
@@ -176,14 +207,17 @@ export function createStockActivities(deps: StockActivityDependencies) {
         pending.push(size);
         if (pending.length >= batchSize) await flush(productId);
       }
-      if (page.length === 0) break;
-      after = page.at(-1)!.id;
-      // Nothing waits to be sent: the whole page is done.
-      if (pending.length === 0) progress.after = after;
+      last = products.at(-1)?.id ?? last;
+      if (next === undefined) break;
+      cursor = next;
+      // Nothing waits to be sent: the whole page is done, the next one starts afresh.
+      if (pending.length === 0) {
+        progress.page = cursor;
+        progress.after = undefined;
+      }
       checkpoint();
-      if (page.length < PAGE_SIZE) break;
     }
-    if (pending.length > 0) await flush(after!);
+    if (pending.length > 0) await flush(last!);
     return { sizesSent: progress.sizesSent, errors: progress.errors };
   }
 

@@ -15,6 +15,7 @@ import type { ReturnRepository } from '../db/returns';
 import type { Metrics } from '../runtime/metrics';
 import type { WorkflowGateway } from '../runtime/workflow-gateway';
 import type { DatabaseStore } from '../store/database-store';
+import type { StoreRegistry } from '../store/registry';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
 import { dashboardRoutes } from './routes/dashboard';
@@ -30,7 +31,12 @@ export interface AppDependencies {
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
+  /** The built-in store, for its own routes (`/store/*`). */
   store: DatabaseStore;
+  /** Every store through the store port, and the stores' records (`/stores`). */
+  stores: StoreRegistry;
+  /** SPARTOO_ALLOW_CUSTOM_URL=1: shop URLs may be loopback or private addresses (domain/urls.ts). */
+  allowCustomUrls?: boolean;
   workflows: WorkflowGateway;
   apiToken: string;
   temporalUiUrl: string;

@@ -9,6 +9,7 @@ import {
 import type { SecretBox } from '../runtime/secret-box';
 import type { Database } from './client';
 import { type CycleResult, connections } from './schema';
+import { lockStoreForUse } from './stores';
 
 /** A connection as the product shows it: settings with the key masked, never the key itself. */
 export interface ConnectionRecord {
@@ -38,19 +39,23 @@ function toRecord(row: Row): ConnectionRecord {
 /** Connections and their encrypted Spartoo keys. */
 export function createConnectionRepository(db: Database, secrets: SecretBox) {
   return {
+    /** Creates a connection; its store must exist (else UnknownStoreError, and nothing is saved). */
     async create(input: ConnectionSettingsInput, id: string = randomUUID()): Promise<ConnectionRecord> {
       const { apiKey, ...settings } = connectionSettingsSchema.parse(input);
-      const [row] = await db
-        .insert(connections)
-        .values({
-          id,
-          name: settings.name,
-          apiKeyEncrypted: secrets.seal(apiKey),
-          apiKeyLast4: apiKey.slice(-4),
-          settings,
-        })
-        .returning();
-      return toRecord(row!);
+      return db.transaction(async (tx) => {
+        await lockStoreForUse(tx, settings.storeId);
+        const [row] = await tx
+          .insert(connections)
+          .values({
+            id,
+            name: settings.name,
+            apiKeyEncrypted: secrets.seal(apiKey),
+            apiKeyLast4: apiKey.slice(-4),
+            settings,
+          })
+          .returning();
+        return toRecord(row!);
+      });
     },
 
     async get(id: string): Promise<ConnectionRecord | undefined> {
@@ -66,11 +71,15 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
       return rows.map(toRecord);
     },
 
-    /** Applies a validated partial change; the merged settings are validated again as a whole. */
+    /**
+     * Applies a validated partial change; the merged settings are validated again as a whole. A new
+     * store must exist (else UnknownStoreError, and nothing is saved).
+     */
     async update(id: string, patch: ConnectionSettingsPatch): Promise<ConnectionRecord | undefined> {
       return db.transaction(async (tx) => {
         const [row] = await tx.select().from(connections).where(eq(connections.id, id)).for('update');
         if (!row) return undefined;
+        if (patch.storeId !== undefined) await lockStoreForUse(tx, patch.storeId);
         const { apiKey, ...changes } = patch;
         const settings = { ...row.settings, ...changes };
         const values: Partial<typeof connections.$inferInsert> = {

@@ -1,12 +1,12 @@
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { type ReturnStatus, returnStatusFromSpartoo } from '../domain/statuses';
 import type { SpartooReturn } from '../spartoo/types';
 import type { Database } from './client';
-import { returns, storeProducts } from './schema';
+import { returns } from './schema';
 
 export type ReturnRecord = typeof returns.$inferSelect;
 
-/** Read model of the returns (RMA) and their one-time restock. */
+/** Read model of the returns (RMA); the store restocks them (store port `restock`, once per return). */
 export function createReturnRepository(db: Database) {
   return {
     /** Spartoo status of the given returns as last recorded, to tell new and changed returns from the rest. */
@@ -50,40 +50,12 @@ export function createReturnRepository(db: Database) {
     async update(
       connectionId: string,
       returnId: string,
-      change: Partial<Pick<ReturnRecord, 'status' | 'spartooStatus' | 'lastError'>>,
+      change: Partial<Pick<ReturnRecord, 'status' | 'spartooStatus' | 'lastError' | 'restockedAt'>>,
     ) {
       await db
         .update(returns)
         .set({ ...change, updatedAt: new Date() })
         .where(and(eq(returns.connectionId, connectionId), eq(returns.returnId, returnId)));
-    },
-
-    /** Puts the returned item back into stock, once: answers false when it already was. */
-    async restockOnce(
-      connectionId: string,
-      returnId: string,
-      productId: string,
-      quantity: number,
-    ): Promise<boolean> {
-      return db.transaction(async (tx) => {
-        const marked = await tx
-          .update(returns)
-          .set({ restockedAt: new Date() })
-          .where(
-            and(
-              eq(returns.connectionId, connectionId),
-              eq(returns.returnId, returnId),
-              isNull(returns.restockedAt),
-            ),
-          )
-          .returning({ returnId: returns.returnId });
-        if (marked.length === 0) return false;
-        await tx
-          .update(storeProducts)
-          .set({ stock: sql`${storeProducts.stock} + ${quantity}`, updatedAt: new Date() })
-          .where(eq(storeProducts.id, productId));
-        return true;
-      });
     },
 
     async list(filter: { connectionId?: string; status?: ReturnStatus; limit: number; before?: string }) {

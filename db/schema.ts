@@ -203,7 +203,10 @@ export const returns = pgTable(
     reason: text('reason').notNull().default(''),
     product: jsonb('product').$type<Record<string, unknown>>().notNull().default({}),
     returnedAt: timestamp('returned_at', { withTimezone: true, mode: 'date' }),
-    /** Set once when the returned item went back into store stock: a second accept never restocks twice. */
+    /**
+     * When the returned item went back into store stock (shown; the once-only guarantee is the store's,
+     * per return: store port `restock`).
+     */
     restockedAt: timestamp('restocked_at', { withTimezone: true, mode: 'date' }),
     lastError: text('last_error'),
     createdAt: createdAt(),

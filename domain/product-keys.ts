@@ -90,3 +90,31 @@ export interface DuplicateProductKey {
   /** How many products have the key. */
   productCount: number;
 }
+
+/**
+ * The products that share their key with a lower id, found page by page, for a shop that cannot list its
+ * duplicate keys in one query: `add` every product of the catalogue once, in any order; `losers()` are
+ * the products no key names (the rule above), which the stock push never sends.
+ */
+export function duplicateKeyTracker(attribute: string) {
+  const winners = new Map<string, string>();
+  const losers = new Set<string>();
+  return {
+    add(products: Iterable<StoreProduct>): void {
+      for (const product of products) {
+        const key = productKey(product, attribute);
+        if (key === undefined) continue;
+        const current = winners.get(key);
+        if (current === undefined) {
+          winners.set(key, product.id);
+        } else if (compareProductIds(product.id, current) < 0) {
+          losers.add(current);
+          winners.set(key, product.id);
+        } else if (product.id !== current) {
+          losers.add(product.id);
+        }
+      }
+    },
+    losers: (): Set<string> => losers,
+  };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SPARTOO_SHIPPING_SERVICES } from './shipping-services';
+import { BUILTIN_STORE_ID } from './stores';
 
 /** Connection settings of SPEC §2 (the seed's "Orders configuration"): the single source of validation. */
 
@@ -29,6 +30,9 @@ const isoDay = z
     return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(v);
   }, 'is not a valid date');
 
+/** The store orders are imported into (`/stores`); that it exists is checked where stores are known. */
+const storeId = z.string().trim().min(1, 'is required').max(200);
+
 const baseUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((v) => (v.endsWith('/') ? v : `${v}/`));
@@ -51,6 +55,7 @@ export const connectionSettingsSchema = z.strictObject({
   storeShippingMethodMap: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
   pollIntervalSeconds: z.number().int().min(10).default(300),
   stockSyncIntervalSeconds: z.number().int().min(10).default(600),
+  storeId: storeId.default(BUILTIN_STORE_ID),
 });
 
 /** PATCH body: any subset of the fields, no defaults filled in. */
@@ -71,6 +76,7 @@ export const connectionSettingsPatchSchema = z.strictObject({
   storeShippingMethodMap: z.record(z.string().trim().min(1), z.string().trim().min(1)).optional(),
   pollIntervalSeconds: z.number().int().min(10).optional(),
   stockSyncIntervalSeconds: z.number().int().min(10).optional(),
+  storeId: storeId.optional(),
 });
 
 export type ConnectionSettingsInput = z.input<typeof connectionSettingsSchema>;

@@ -24,6 +24,13 @@ export interface Config {
   metricsHost: string;
   metricsPort: number;
   workerIndex: number;
+  /**
+   * SPARTOO_ALLOW_CUSTOM_URL=1: shop URLs may be loopback or private addresses (domain/urls.ts). Default:
+   * on under `npm start`'s demo, whose sandboxes run on this machine; off otherwise.
+   */
+  allowCustomUrls: boolean;
+  /** PUBLIC_URL: where shops reach this product's API (their webhooks); default http://localhost:<PORT>. */
+  publicUrl: string;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,10 +52,20 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new Error(`${name} must be 1 or 0, got "${raw}"`);
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { demo?: boolean } = {}): Config {
   const temporalUiPort = intVar(env, 'TEMPORAL_UI_PORT', 8233);
+  const port = intVar(env, 'PORT', 3000);
+  const demo = env.DEMO === undefined || env.DEMO === '' ? (defaults.demo ?? false) : env.DEMO !== '0';
   return {
-    port: intVar(env, 'PORT', 3000),
+    port,
     host: env.HOST || '127.0.0.1',
     sandboxPort: intVar(env, 'SANDBOX_PORT', 3100),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
@@ -64,7 +81,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     metricsPort: intVar(env, 'METRICS_PORT', 9464),
     workerIndex: positiveInt(env, 'WORKER_INDEX', 1),
-    demo: env.DEMO === undefined || env.DEMO === '' ? (defaults.demo ?? false) : env.DEMO !== '0',
+    demo,
+    allowCustomUrls: flag(env, 'SPARTOO_ALLOW_CUSTOM_URL') ?? demo,
+    publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
   };
 }
 

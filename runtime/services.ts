@@ -6,7 +6,9 @@ import { type DatabaseHandle, openDatabase } from '../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
 import { createOrderRepository, type OrderRepository } from '../db/orders';
 import { createReturnRepository, type ReturnRepository } from '../db/returns';
+import { storeAdapters } from '../store/adapters';
 import { createDatabaseStore, type DatabaseStore } from '../store/database-store';
+import { createStoreRegistry, type StoreRegistry } from '../store/registry';
 import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
 import { type Metrics, registerOrderGauges } from './metrics';
 import { createSecretBox } from './secret-box';
@@ -17,7 +19,10 @@ export interface Services {
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
+  /** The built-in store, for its own routes (`/store/*`) and the demo. */
   store: DatabaseStore;
+  /** Every store, the built-in one included, through the store port: what activities and routes use. */
+  stores: StoreRegistry;
   apiToken: string;
   apiTokenGenerated: boolean;
   apiTokenFile?: string;
@@ -30,12 +35,22 @@ export async function openServices(config: Config, env: NodeJS.ProcessEnv = proc
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: path.join(config.dataDir, 'pg') },
   );
+  const secrets = createSecretBox(secretKey.value);
+  const store = createDatabaseStore(database.db);
   return {
     database,
-    connections: createConnectionRepository(database.db, createSecretBox(secretKey.value)),
+    connections: createConnectionRepository(database.db, secrets),
     orders: createOrderRepository(database.db),
     returns: createReturnRepository(database.db),
-    store: createDatabaseStore(database.db),
+    store,
+    stores: createStoreRegistry({
+      db: database.db,
+      secrets,
+      builtin: store,
+      adapters: storeAdapters,
+      publicUrl: config.publicUrl,
+      urlPolicy: { allowCustomUrls: config.allowCustomUrls },
+    }),
     apiToken: token.value,
     apiTokenGenerated: token.generated,
     apiTokenFile: token.file,
@@ -47,6 +62,7 @@ export function workerDependencies(services: Services, client: Client, config: C
   return {
     db: services.database.db,
     connections: services.connections,
+    stores: services.stores,
     temporal: { client, taskQueue: config.taskQueue },
     spartooTimeoutMs: config.spartooTimeoutMs,
   };
@@ -82,6 +98,8 @@ export function appDependencies(
     orders: services.orders,
     returns: services.returns,
     store: services.store,
+    stores: services.stores,
+    allowCustomUrls: config.allowCustomUrls,
     workflows: createWorkflowGateway(client, config.taskQueue),
     apiToken: services.apiToken,
     temporalUiUrl: config.temporalUiUrl,

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decideAcceptance } from '../domain/acceptance';
-import { compareProductIds, productsByKey, sortProductIds, winningProductId } from '../domain/product-keys';
+import {
+  compareProductIds,
+  duplicateKeyTracker,
+  productsByKey,
+  sortProductIds,
+  winningProductId,
+} from '../domain/product-keys';
 import type { StoreProduct } from '../domain/types';
 
 const product = (id: string, overrides: Partial<StoreProduct> = {}): StoreProduct => ({
@@ -79,5 +85,20 @@ describe('the product that a shared key names', () => {
     });
     expect(decision.accepted).toBe(false);
     expect(decision.reasons).toEqual([expect.objectContaining({ code: 'OUT_OF_STOCK', productId: 'Ａ' })]);
+  });
+});
+
+describe('duplicate keys found page by page (a shop without a duplicate-key query)', () => {
+  it('names every product that shares its key with a lower id, whatever the page order', () => {
+    const pages = [
+      [product('b1', { sku: 'SHOE' }), product('x', { sku: 'SOCK' })],
+      [product('a10', { sku: ' SHOE ' }), product('y', { sku: '' }), product('z')],
+      [product('B1', { sku: 'SHOE' }), product('a9', { sku: 'SHOE' }), product('w', { sku: 'BOOT' })],
+    ];
+    for (const order of [pages, [...pages].reverse()]) {
+      const tracker = duplicateKeyTracker('sku');
+      for (const page of order) tracker.add(page);
+      expect(sortProductIds(tracker.losers())).toEqual(['a10', 'a9', 'b1']);
+    }
   });
 });

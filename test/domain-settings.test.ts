@@ -37,6 +37,7 @@ describe('connectionSettingsSchema', () => {
       storeShippingMethodMap: {},
       pollIntervalSeconds: 300,
       stockSyncIntervalSeconds: 600,
+      storeId: 'builtin',
     });
     expect(DEFAULT_BASE_URL).toBe('https://sws.spartoo.com/mp/');
   });

@@ -11,7 +11,10 @@ import { createStockLedger } from '../db/stock';
 import type { StoreProduct } from '../domain/types';
 import { createSecretBox } from '../runtime/secret-box';
 import { createSandbox } from '../spartoo/sandbox/app';
+import { storeAdapters } from '../store/adapters';
 import { createDatabaseStore } from '../store/database-store';
+import { createStoreRegistry } from '../store/registry';
+import type { StorePort } from '../store/store';
 import { createWorker } from '../workers/worker';
 import {
   connectionDeletedSignal,
@@ -117,11 +120,12 @@ describe('stock push activity', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
-    connections = createConnectionRepository(database.db, createSecretBox('test-secret-key'));
+    const secrets = createSecretBox('test-secret-key');
+    connections = createConnectionRepository(database.db, secrets);
     store = createDatabaseStore(database.db);
     activities = createStockActivities({
       connections,
-      store,
+      stores: createStoreRegistry({ db: database.db, secrets, builtin: store, adapters: storeAdapters }),
       stock: createStockLedger(database.db),
       spartooTimeoutMs: 5000,
       stockBatchSize: BATCH,
@@ -167,7 +171,14 @@ describe('stock push activity', () => {
     expect(batches).toHaveLength(13);
     expect(batches.every((c) => c.code === 1)).toBe(true);
     await expectSandboxHolds(sandbox, partenaire, products);
-    expect(first.heartbeats.at(-1)).toEqual({ after: 'A-01249', sizesSent: 1250, batches: 13, errors: [] });
+    // The last batch's products are on the second page (read after A-00999), up to A-01249.
+    expect(first.heartbeats.at(-1)).toEqual({
+      page: 'A-00999',
+      after: 'A-01249',
+      sizesSent: 1250,
+      batches: 13,
+      errors: [],
+    });
     // A batch's heartbeat names the last product it holds: a retry starts after it.
     expect(first.heartbeats.find((h) => h.batches === 1)).toMatchObject({ after: 'A-00099', sizesSent: 100 });
 
@@ -261,6 +272,84 @@ describe('stock push activity', () => {
     ]);
     expect(await attempt({ connectionId, full: false }).run()).toEqual({ sizesSent: 0, errors: [] });
   });
+
+  it('pushes from a shop with opaque catalogue cursors and no duplicate-key query, resuming mid-page', async () => {
+    // The built-in store's products behind another kind's port: cursors it makes up, no duplicateKeys.
+    const secrets = createSecretBox('test-secret-key');
+    const encode = (cursor: string | undefined) => cursor && Buffer.from(`c:${cursor}`).toString('base64url');
+    const decode = (cursor: string | undefined) =>
+      cursor && Buffer.from(cursor, 'base64url').toString().replace(/^c:/, '');
+    const opaqueShop: StorePort = {
+      kind: 'shopify',
+      productsByKeys: (attribute, keys) => store.productsByKeys(attribute, keys),
+      async catalogue(page) {
+        const read = await store.catalogue({ after: decode(page.after), limit: page.limit });
+        return { products: read.products, next: encode(read.next) };
+      },
+      importOrder: (request) => store.importOrder(request),
+      findOrder: (connectionId, orderId) => store.findOrder(connectionId, orderId),
+      cancelOrder: (id) => store.cancelOrder(id),
+      restock: (id, quantity, key) => store.restock(id, quantity, key),
+      orderEventsSince: (since) => store.orderEventsSince(since),
+      test: () => store.test(),
+    };
+    const registry = createStoreRegistry({
+      db: database.db,
+      secrets,
+      builtin: store,
+      adapters: { ...storeAdapters, shopify: () => opaqueShop },
+    });
+    const shopId = `shop-${randomUUID()}`;
+    await registry.records.create({
+      id: shopId,
+      kind: 'shopify',
+      name: 'Opaque',
+      config: { shopUrl: 'opaque.myshopify.com' },
+      secrets: { accessToken: 'shpat_x', webhookSecret: 'whsec_x' },
+    });
+    const shopActivities = createStockActivities({
+      connections,
+      stores: registry,
+      stock: createStockLedger(database.db),
+      spartooTimeoutMs: 5000,
+      stockBatchSize: BATCH,
+    });
+    const products = sizes(1250, 'O').map((p) => ({ ...p, sku: p.id }));
+    // Shares O-00005's sku with a higher id: never sent.
+    const loser = { id: 'Z-loser', sku: 'O-00005', reference: 'Z', stock: 99 };
+    const { partenaire, connectionId } = await setUp([...products, loser], {
+      productIdentificationAttribute: 'sku',
+      storeId: shopId,
+    });
+    // The 11th batch (the first of the second page) passes, the 12th gets -429.
+    rateLimitBurst(sandbox, 11, 1);
+    const input = { connectionId, full: true, fullSince: new Date().toISOString() };
+    const run = (info: { attempt?: number; heartbeatDetails?: unknown } = {}) => {
+      const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000, ...info });
+      const heartbeats: StockPushProgress[] = [];
+      env.on('heartbeat', (d: StockPushProgress) => heartbeats.push(d));
+      return { heartbeats, result: env.run(shopActivities.pushStock, input) };
+    };
+    const first = run();
+    await expect(first.result).rejects.toMatchObject({ code: -429 });
+    const stopped = first.heartbeats.at(-1)!;
+    expect(stopped).toMatchObject({
+      page: encode('O-00999'),
+      after: 'O-01099',
+      sizesSent: 1100,
+      batches: 11,
+    });
+
+    const second = run({ attempt: 2, heartbeatDetails: stopped });
+    expect(await second.result).toEqual({ sizesSent: 1250, errors: [] });
+    const batches = await sandbox.batches(partenaire);
+    expect(batches.filter((c) => c.code === 1)).toHaveLength(13);
+    await expectSandboxHolds(
+      sandbox,
+      partenaire,
+      products.map((p) => ({ ...p })),
+    );
+  });
 });
 
 /**
@@ -285,6 +374,7 @@ describe('stock push through the connection workflow', () => {
       dependencies: {
         db: stack.database.db,
         connections: stack.connections,
+        stores: stack.stores,
         temporal: { client: stack.client, taskQueue: stack.taskQueue },
         spartooTimeoutMs: 5000,
         stockBatchSize: BATCH,

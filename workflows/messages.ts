@@ -20,6 +20,8 @@ export const FAILURE = {
   spartooRejected: 'SpartooRejected',
   spartooUnreadable: 'SpartooUnreadable',
   importRejected: 'ImportRejected',
+  /** The store refuses the product's access (token revoked, app uninstalled): see the store's problem. */
+  storeAccess: 'StoreAccess',
   connectionGone: 'ConnectionGone',
   pollFailed: 'PollFailed',
   stockPushFailed: 'StockPushFailed',

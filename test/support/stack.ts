@@ -10,7 +10,9 @@ import { createOrderRepository, type OrderRepository } from '../../db/orders';
 import { createReturnRepository, type ReturnRepository } from '../../db/returns';
 import { createSecretBox } from '../../runtime/secret-box';
 import { createWorkflowGateway, type WorkflowGateway } from '../../runtime/workflow-gateway';
+import { storeAdapters } from '../../store/adapters';
 import { createDatabaseStore, type DatabaseStore } from '../../store/database-store';
+import { createStoreRegistry, type StoreRegistry } from '../../store/registry';
 import { createWorker } from '../../workers/worker';
 import { type DatabaseKind, openTestDatabase } from './databases';
 
@@ -23,7 +25,10 @@ export interface TestStack {
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
+  /** The built-in store (its own methods, as its routes use them). */
   store: DatabaseStore;
+  /** Every store through the store port, as the activities and the API get them. */
+  stores: StoreRegistry;
   workflows: WorkflowGateway;
   apiToken: string;
   taskQueue: string;
@@ -52,6 +57,14 @@ export async function startTestStack(
   const orders = createOrderRepository(database.db);
   const returns = createReturnRepository(database.db);
   const store = createDatabaseStore(database.db);
+  // The tests' shops (sandboxes) run on this machine: custom URLs allowed, as SPARTOO_ALLOW_CUSTOM_URL=1.
+  const stores = createStoreRegistry({
+    db: database.db,
+    secrets,
+    builtin: store,
+    adapters: storeAdapters,
+    urlPolicy: { allowCustomUrls: true },
+  });
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -64,7 +77,13 @@ export async function startTestStack(
       namespace: 'default',
       taskQueue,
       workflowBundle,
-      dependencies: { db: database.db, connections, temporal: { client, taskQueue }, spartooTimeoutMs: 5000 },
+      dependencies: {
+        db: database.db,
+        connections,
+        stores,
+        temporal: { client, taskQueue },
+        spartooTimeoutMs: 5000,
+      },
     });
     const running = worker.run();
     return { worker, running };
@@ -79,6 +98,8 @@ export async function startTestStack(
     orders,
     returns,
     store,
+    stores,
+    allowCustomUrls: true,
     workflows,
     apiToken,
     temporalUiUrl: inject('temporalUiUrl'),
@@ -93,6 +114,7 @@ export async function startTestStack(
     orders,
     returns,
     store,
+    stores,
     workflows,
     apiToken,
     taskQueue,

@@ -257,8 +257,7 @@ export function updateOrder(state: ShopState, order: SandboxOrder, body: Body): 
   const draft: SandboxOrder = structuredClone(order);
   applyBody(state, draft, body);
   Object.assign(order, draft);
-  if (body.status)
-    state.setStatus(order, body.status as OrderStatus, body.manual_update ? 'by the shop manager: ' : '');
+  if (body.status) state.setStatus(order, body.status as OrderStatus);
   const paid = body.set_paid === true || body.set_paid === 'true' || body.set_paid === '1';
   if (paid && (order.status === 'pending' || order.status === 'failed')) {
     state.paymentComplete(order, typeof body.transaction_id === 'string' ? body.transaction_id : undefined);

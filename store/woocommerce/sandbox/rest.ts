@@ -30,7 +30,7 @@ import {
   updateVariation,
 } from './catalog';
 import type { WebhookDispatcher } from './deliveries';
-import { noRoute, WooError } from './errors';
+import { WooError } from './errors';
 import { noteJson, orderJson, productJson, variationJson, wcDate, webhookJson } from './format';
 import { checkOrderBody, createOrder, updateOrder } from './orders';
 import { Params, parseQuery, type Query } from './params';
@@ -959,5 +959,3 @@ export function sendError(reply: FastifyReply, err: WooError) {
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return reply.code(err.status).type('application/json; charset=UTF-8').send(err.body());
 }
-
-export { noRoute };

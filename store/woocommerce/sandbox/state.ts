@@ -417,7 +417,7 @@ export class ShopState {
    * WC_Order::set_status + status_transition, with the stock hooks of wc-stock-functions.php:
    * reduce on processing / completed / on-hold, increase on cancelled / pending.
    */
-  setStatus(order: SandboxOrder, status: OrderStatus, note = ''): boolean {
+  setStatus(order: SandboxOrder, status: OrderStatus): boolean {
     const from = order.status;
     if (from === status) return false;
     order.status = status;
@@ -426,7 +426,7 @@ export class ShopState {
     if (status === 'completed' && order.dateCompleted === null) order.dateCompleted = now;
     this.addNote(
       order,
-      `${note}Order status changed from ${STATUS_LABELS[from] ?? from} to ${STATUS_LABELS[status]}.`.trim(),
+      `Order status changed from ${STATUS_LABELS[from] ?? from} to ${STATUS_LABELS[status]}.`,
     );
     if (status === 'processing' || status === 'completed' || status === 'on-hold')
       this.maybeReduceStock(order);
