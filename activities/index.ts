@@ -1,13 +1,17 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
+import { createNotificationRepository } from '../db/notifications';
 import { createOrderRepository } from '../db/orders';
 import { createReservationLedger } from '../db/reservations';
 import { createReturnRepository } from '../db/returns';
 import { createStockLedger } from '../db/stock';
+import type { NotificationOptions } from '../runtime/notifications';
+import { createWorkflowGateway } from '../runtime/workflow-gateway';
 import type { StoreRegistry } from '../store/registry';
 import { createConnectionActivities } from './connection';
 import { withCleanFailures } from './failures';
+import { createNotifier } from './notifications';
 import { createOrderActivities } from './orders';
 import { createReturnActivities } from './returns';
 import { createStockActivities } from './stock';
@@ -23,12 +27,22 @@ export interface ActivityDependencies {
   spartooTimeoutMs?: number;
   /** Sizes per Spartoo stock call (default and most: 500); tests and benchmarks make it small. */
   stockBatchSize?: number;
+  /** Webhooks and e-mail (activities/notifications.ts); unset: nothing is notified. */
+  notifications?: NotificationOptions;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   const orders = createOrderRepository(deps.db);
   const returns = createReturnRepository(deps.db);
   const reservations = createReservationLedger(deps.db);
+  const workflows = createWorkflowGateway(deps.temporal.client, deps.temporal.taskQueue);
+  const notifier = createNotifier({
+    notifications: createNotificationRepository(deps.db, deps.notifications?.secrets),
+    orders,
+    connections: deps.connections,
+    startDelivery: (id) => workflows.startNotification(id),
+    options: deps.notifications,
+  });
   const common = {
     connections: deps.connections,
     orders,
@@ -37,14 +51,15 @@ export function createActivities(deps: ActivityDependencies) {
   };
   // Whatever an activity throws, a database error reaches Temporal without the query's parameters.
   return withCleanFailures({
-    ...createOrderActivities({ ...common, reservations }),
+    ...createOrderActivities({ ...common, reservations, notifier }),
     ...createReturnActivities({ ...common, returns }),
-    ...createConnectionActivities({ ...common, returns, temporal: deps.temporal }),
+    ...createConnectionActivities({ ...common, returns, temporal: deps.temporal, notifier }),
     ...createStockActivities({
       ...common,
       stock: createStockLedger(deps.db),
       stockBatchSize: deps.stockBatchSize,
     }),
+    ...notifier.activities,
   });
 }
 

@@ -19,6 +19,7 @@ import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
 import type { StoreRegistry } from '../store/registry';
 import { ImportRejectedError, StoreAccessError } from '../store/store';
 import { permanentOrRetry } from './failures';
+import type { Notifier } from './notifications';
 import { openSpartooSession } from './spartoo-session';
 
 export interface OrderRef {
@@ -33,6 +34,8 @@ export interface OrderActivityDependencies {
   stores: StoreRegistry;
   reservations: ReservationLedger;
   spartooTimeoutMs?: number;
+  /** Tells the merchant's webhooks and e-mail what a status change means (activities/notifications.ts). */
+  notifier?: Pick<Notifier, 'orderStatusRecorded'>;
 }
 
 /** What an order takes of each store product (the product a line's key names, by the duplicate rule). */
@@ -305,6 +308,8 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     /** The workflow's status, copied to the read model (a local activity: cheap, once per change). */
     async recordOrderStatus(ref: OrderRef & { status: OrderStatus; lastError?: string | null }) {
       await orders.recordStatus(ref.connectionId, ref.orderId, ref.status, ref.lastError);
+      // Its notification (order.needs_decision, order.import_failed…), once per status change.
+      await deps.notifier?.orderStatusRecorded(ref);
     },
   };
 }

@@ -5,7 +5,12 @@ import { orderStatusFromSpartoo } from '../domain/statuses';
 import type { WorkflowGateway } from '../runtime/workflow-gateway';
 import type { SpartooClient } from '../spartoo/client';
 import { SpartooError, SpartooTransportError, SpartooUnreadableDocumentError } from '../spartoo/errors';
-import { ORDER_STATUS, type SpartooOrder, type UnreadableDocument } from '../spartoo/types';
+import {
+  ORDER_STATUS,
+  type SpartooOrder,
+  type SpartooReturn,
+  type UnreadableDocument,
+} from '../spartoo/types';
 import { parseSpartooDate } from '../spartoo/values';
 import type { PollResult } from '../workflows/messages';
 
@@ -58,6 +63,8 @@ export interface PollDependencies {
    * whole start-to-close timeout, during which the connection would poll nothing.
    */
   heartbeat?: () => void;
+  /** A return seen for the first time (before it is recorded, so a retried poll tells it again, once). */
+  returnReceived?: (connectionId: string, r: SpartooReturn) => Promise<void>;
 }
 
 const noBeat = () => {};
@@ -308,6 +315,7 @@ export function createPoll(deps: PollDependencies) {
     await eachBatch(returned, async (r) => {
       if (knownReturns.get(r.returnId) === r.returnStatus) return;
       await workflows.returnSeen(connectionId, r.returnId, r.returnStatus);
+      if (!knownReturns.has(r.returnId)) await deps.returnReceived?.(connectionId, r);
       await returns.saveSpartooReturn(connectionId, r);
     });
     const returnsWatermark = nextWatermark(

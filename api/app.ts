@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { DatabaseHandle } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
+import type { NotificationRepository } from '../db/notifications';
 import type { OrderRepository } from '../db/orders';
 import type { ReturnRepository } from '../db/returns';
 import type { Metrics } from '../runtime/metrics';
@@ -25,6 +26,7 @@ import { orderBatchRoutes } from './routes/order-batches';
 import { orderRoutes } from './routes/orders';
 import { returnRoutes } from './routes/returns';
 import { storeRoutes } from './routes/store';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDependencies {
   database: DatabaseHandle;
@@ -37,6 +39,8 @@ export interface AppDependencies {
   stores: StoreRegistry;
   /** SPARTOO_ALLOW_CUSTOM_URL=1: shop URLs may be loopback or private addresses (domain/urls.ts). */
   allowCustomUrls?: boolean;
+  /** Webhooks and their deliveries (`/webhooks`), connections' account problems. */
+  notifications: NotificationRepository;
   workflows: WorkflowGateway;
   apiToken: string;
   temporalUiUrl: string;
@@ -100,6 +104,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(orderBatchRoutes, deps);
   await app.register(storeRoutes, deps);
   await app.register(returnRoutes, deps);
+  await app.register(webhookRoutes, deps);
   await app.register(dashboardRoutes);
   return app;
 }

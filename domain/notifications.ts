@@ -110,9 +110,6 @@ export interface ConnectionProblem {
   since: string;
 }
 
-/** An account problem backs polls (and stock pushes) off to at least this interval. */
-export const ACCOUNT_PROBLEM_INTERVAL_SECONDS = 15 * 60;
-
 /** Failed cycles of one kind in a row before `connection.failing`. */
 export const FAILING_AFTER = 3;
 
@@ -123,9 +120,9 @@ export function notificationEmail(
 ): { subject: string; text: string } {
   const title = EVENT_TITLES[payload.event] ?? payload.event;
   const about = payload.orderId
-    ? ` — order ${payload.orderId}`
+    ? `: order ${payload.orderId}`
     : payload.returnId
-      ? ` — return ${payload.returnId}`
+      ? `: return ${payload.returnId}`
       : '';
   const where = payload.connectionName ?? payload.connectionId;
   const lines = [
@@ -140,7 +137,7 @@ export function notificationEmail(
     typeof payload.spartooStatus === 'number' ? `Spartoo status: ${payload.spartooStatus}` : '',
     payload.error ? `Reason: ${payload.error}` : '',
     typeof payload.failures === 'number'
-      ? `Failed ${payload.kind ?? 'cycle'}s in a row: ${payload.failures}`
+      ? `Failed ${payload.kind === 'stock' ? 'stock pushes' : 'polls'} in a row: ${payload.failures}`
       : '',
     payload.problem
       ? `Account problem: ${(payload.problem as ConnectionProblem).code} ${(payload.problem as ConnectionProblem).message}`

@@ -4,6 +4,7 @@ import type { ActivityDependencies } from '../activities';
 import type { AppDependencies } from '../api/app';
 import { type DatabaseHandle, openDatabase } from '../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../db/connections';
+import { createNotificationRepository, type NotificationRepository } from '../db/notifications';
 import { createOrderRepository, type OrderRepository } from '../db/orders';
 import { createReturnRepository, type ReturnRepository } from '../db/returns';
 import { storeAdapters } from '../store/adapters';
@@ -11,6 +12,7 @@ import { createDatabaseStore, type DatabaseStore } from '../store/database-store
 import { createStoreRegistry, type StoreRegistry } from '../store/registry';
 import { type Config, loadOrCreateSecret, newApiToken, newSecretKey } from './config';
 import { type Metrics, registerOrderGauges } from './metrics';
+import { type NotificationOptions, readEmailSettings } from './notifications';
 import { createSecretBox } from './secret-box';
 import { createWorkflowGateway } from './workflow-gateway';
 
@@ -23,6 +25,10 @@ export interface Services {
   store: DatabaseStore;
   /** Every store, the built-in one included, through the store port: what activities and routes use. */
   stores: StoreRegistry;
+  /** Webhooks, their deliveries, connection health (issue 13, items 5 and 11). */
+  notifications: NotificationRepository;
+  /** What the notification activities need: the secret box, the URL rule, e-mail (SMTP_URL…). */
+  notificationOptions: NotificationOptions;
   apiToken: string;
   apiTokenGenerated: boolean;
   apiTokenFile?: string;
@@ -51,6 +57,13 @@ export async function openServices(config: Config, env: NodeJS.ProcessEnv = proc
       publicUrl: config.publicUrl,
       urlPolicy: { allowCustomUrls: config.allowCustomUrls },
     }),
+    notifications: createNotificationRepository(database.db, secrets),
+    notificationOptions: {
+      secrets,
+      urlPolicy: { allowCustomUrls: config.allowCustomUrls },
+      email: readEmailSettings(env),
+      dashboardUrl: config.publicUrl,
+    },
     apiToken: token.value,
     apiTokenGenerated: token.generated,
     apiTokenFile: token.file,
@@ -65,6 +78,7 @@ export function workerDependencies(services: Services, client: Client, config: C
     stores: services.stores,
     temporal: { client, taskQueue: config.taskQueue },
     spartooTimeoutMs: config.spartooTimeoutMs,
+    notifications: services.notificationOptions,
   };
 }
 
@@ -100,6 +114,7 @@ export function appDependencies(
     store: services.store,
     stores: services.stores,
     allowCustomUrls: config.allowCustomUrls,
+    notifications: services.notifications,
     workflows: createWorkflowGateway(client, config.taskQueue),
     apiToken: services.apiToken,
     temporalUiUrl: config.temporalUiUrl,

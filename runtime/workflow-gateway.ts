@@ -29,6 +29,7 @@ import {
   storeOrderCancelledSignal,
   syncOrdersUpdate,
 } from '../workflows/messages';
+import { type NotificationWorkflowInput, notificationWorkflowId } from '../workflows/notification-messages';
 import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
 
 /** The workflow refused a decision (its validator), or has already ended: the API answers 409. */
@@ -241,6 +242,22 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
     /** The merchant shipped: a repeated call (a retry after a lost answer) changes nothing more. */
     async orderShipped(connectionId: string, orderId: string, shipment: Shipment): Promise<void> {
       await ignoreFinished(orderHandle(connectionId, orderId).signal(orderShippedSignal, shipment));
+    },
+
+    /**
+     * Starts a notification's delivery once (its outbox row written first): a delivery under way is left
+     * as it is, one that has ended is never started again.
+     */
+    async startNotification(deliveryId: string): Promise<void> {
+      await ignoreEnded(
+        client.workflow.start('notificationWorkflow', {
+          workflowId: notificationWorkflowId(deliveryId),
+          taskQueue,
+          args: [{ deliveryId }] as [NotificationWorkflowInput],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      );
     },
 
     /** The shop cancelled the order on its own (it is cancelled and restocked there). */

@@ -1,4 +1,5 @@
 // Every workflow the worker runs; the worker bundles this file.
 export { connectionWorkflow } from './connection';
+export { notificationWorkflow } from './notification';
 export { orderWorkflow } from './order';
 export { returnWorkflow } from './return';

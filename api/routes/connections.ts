@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConnectionRecord } from '../../db/connections';
+import type { ConnectionProblem } from '../../domain/notifications';
 import {
   connectionSettingsPatchSchema,
   connectionSettingsSchema,
@@ -57,6 +58,14 @@ export const connectionSchema = z.object({
   temporalUiUrl: z.string(),
   lastPoll: cycleSchema.nullable(),
   lastStockSync: cycleSchema.nullable(),
+  problem: z
+    .object({
+      code: z.number().int().describe("Spartoo's code: -2 key refused, -428 account deactivated, -1 no key"),
+      message: z.string(),
+      since: z.string().describe('when it first failed so'),
+    })
+    .nullable()
+    .describe('an account problem: polls back off to every max(15 min, poll interval) until one succeeds'),
   warnings: z
     .array(warningSchema)
     .optional()
@@ -81,7 +90,10 @@ async function askWorkflow<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, deps) => {
-  const present = (c: ConnectionRecord): z.infer<typeof connectionSchema> => {
+  const present = (
+    c: ConnectionRecord,
+    problem: ConnectionProblem | null = null,
+  ): z.infer<typeof connectionSchema> => {
     const workflowId = connectionWorkflowId(c.id);
     return {
       ...c.settings,
@@ -91,6 +103,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
       temporalUiUrl: temporalUiUrl(deps.temporalUiUrl, deps.namespace, workflowId),
       lastPoll: c.lastPoll,
       lastStockSync: c.lastStockSync,
+      problem,
       createdAt: c.createdAt.toISOString(),
       updatedAt: c.updatedAt.toISOString(),
     };
@@ -135,7 +148,10 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
   app.get(
     '/connections',
     { schema: { tags: ['connections'], response: { 200: z.object({ items: z.array(connectionSchema) }) } } },
-    async () => ({ items: (await deps.connections.list()).map(present) }),
+    async () => {
+      const [items, problems] = await Promise.all([deps.connections.list(), deps.notifications.problems()]);
+      return { items: items.map((c) => present(c, problems.get(c.id))) };
+    },
   );
 
   app.get(
@@ -143,7 +159,8 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
     { schema: { tags: ['connections'], params: idParams, response: { 200: connectionSchema, ...errors } } },
     async (request) => {
       const connection = await load(request.params.id);
-      return { ...present(connection), warnings: await warnings(connection) };
+      const problems = await deps.notifications.problems([connection.id]);
+      return { ...present(connection, problems.get(connection.id)), warnings: await warnings(connection) };
     },
   );
 
@@ -160,11 +177,12 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
     async (request) => {
       const updated = await deps.connections.update(request.params.id, request.body);
       if (!updated) throw notFound(`Connection ${request.params.id}`);
+      const problems = await deps.notifications.problems([updated.id]);
       // The workflow also reloads settings every cycle; the signal only makes it sooner.
       await deps.workflows
         .settingsChanged(updated.id)
         .catch((err) => request.log.warn({ err }, 'signal failed'));
-      return present(updated);
+      return present(updated, problems.get(updated.id));
     },
   );
 

@@ -6,14 +6,17 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app';
 import type { DatabaseHandle } from '../../db/client';
 import { type ConnectionRepository, createConnectionRepository } from '../../db/connections';
+import { createNotificationRepository, type NotificationRepository } from '../../db/notifications';
 import { createOrderRepository, type OrderRepository } from '../../db/orders';
 import { createReturnRepository, type ReturnRepository } from '../../db/returns';
+import type { EmailSettings, NotificationOptions } from '../../runtime/notifications';
 import { createSecretBox } from '../../runtime/secret-box';
 import { createWorkflowGateway, type WorkflowGateway } from '../../runtime/workflow-gateway';
 import { storeAdapters } from '../../store/adapters';
 import { createDatabaseStore, type DatabaseStore } from '../../store/database-store';
 import { createStoreRegistry, type StoreRegistry } from '../../store/registry';
 import { createWorker } from '../../workers/worker';
+import type { DeliveryRetry } from '../../workflows/notification-messages';
 import { type DatabaseKind, openTestDatabase } from './databases';
 
 let runtimeInstalled = false;
@@ -30,6 +33,8 @@ export interface TestStack {
   /** Every store through the store port, as the activities and the API get them. */
   stores: StoreRegistry;
   workflows: WorkflowGateway;
+  /** Webhooks, deliveries and attempts, connection health. */
+  notifications: NotificationRepository;
   apiToken: string;
   taskQueue: string;
   worker: Worker;
@@ -44,7 +49,13 @@ export interface TestStack {
  * task queue of its own, API (used through app.inject).
  */
 export async function startTestStack(
-  options: { database?: DatabaseKind /** false: another process runs the worker */; worker?: boolean } = {},
+  options: {
+    database?: DatabaseKind;
+    /** false: another process runs the worker */
+    worker?: boolean;
+    /** E-mail (a local SMTP server of the test) and the deliveries' retry policy (default: seconds apart). */
+    notifications?: { email?: EmailSettings; retry?: Partial<DeliveryRetry> };
+  } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -65,6 +76,19 @@ export async function startTestStack(
     adapters: storeAdapters,
     urlPolicy: { allowCustomUrls: true },
   });
+  const notifications = createNotificationRepository(database.db, secrets);
+  const notificationOptions: NotificationOptions = {
+    secrets,
+    urlPolicy: { allowCustomUrls: true },
+    email: options.notifications?.email,
+    retry: {
+      initialIntervalMs: 500,
+      maximumIntervalMs: 2000,
+      maximumAttempts: 4,
+      ...options.notifications?.retry,
+    },
+    timeoutMs: 3000,
+  };
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -83,6 +107,7 @@ export async function startTestStack(
         stores,
         temporal: { client, taskQueue },
         spartooTimeoutMs: 5000,
+        notifications: notificationOptions,
       },
     });
     const running = worker.run();
@@ -100,6 +125,7 @@ export async function startTestStack(
     store,
     stores,
     allowCustomUrls: true,
+    notifications,
     workflows,
     apiToken,
     temporalUiUrl: inject('temporalUiUrl'),
@@ -116,6 +142,7 @@ export async function startTestStack(
     store,
     stores,
     workflows,
+    notifications,
     apiToken,
     taskQueue,
     get worker() {
