@@ -180,9 +180,12 @@ const NO_FAULTS = { failureRate: 0, latencyMs: 0, malformedRate: 0, timeoutRate:
 const RATE_LIMIT_BURST_MS = 1500;
 const ratePause = () => 3000 + Math.random() * 6000;
 const WORKER_KILLS = 3;
-/** The first kill lands in the middle of the first poll; the next ones this long after a restart. */
+/**
+ * The first kill lands in the middle of the first poll; the next ones once a third, then two thirds,
+ * of the orders are where they end, or this long after the last restart, whichever comes first.
+ */
 const FIRST_KILL_AFTER_SYNC_MS = 1500;
-const KILL_EVERY_MS = 20_000;
+const KILL_EVERY_MS = 15_000;
 const POLL_INTERVAL_SECONDS = 10;
 /** "Synchronize Orders" this often, so Spartoo-side changes are seen sooner than every 10 s. */
 const SYNC_EVERY_MS = 4000;
@@ -266,7 +269,7 @@ interface OrderDetail {
 }
 
 interface StoreOrder {
-  id: number;
+  id: number | string;
   marketplaceOrderId: string;
   status: 'OPEN' | 'SHIPPED' | 'CANCELLED';
   items: { productId: string; quantity: number }[];
@@ -639,6 +642,8 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
       kills: 0,
       bursts: 0,
       lastChange: Date.now(),
+      /** Orders where their scenario ends, as of the last listing. */
+      settled: 0,
       failure: undefined as unknown,
     };
     const failed = (err: unknown) => {
@@ -697,7 +702,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
         const due =
           state.kills === 0
             ? state.firstSyncSent > 0 && Date.now() - state.firstSyncSent >= FIRST_KILL_AFTER_SYNC_MS
-            : Date.now() - lastReady >= KILL_EVERY_MS;
+            : state.settled >= (state.kills * N) / WORKER_KILLS || Date.now() - lastReady >= KILL_EVERY_MS;
         if (layout === 'postgres' && state.kills < WORKER_KILLS && due) {
           const victim = workers.at(-1)!;
           log(`  ${seconds(Date.now() - t0)}: SIGKILL worker pid ${victim.pid}`);
@@ -942,7 +947,13 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
             noteError(o, 'drive', err);
           }
         });
-        const settled = state.lateCreated && orders.length === N && orders.every(isSettled);
+        state.settled = orders.filter(isSettled).length;
+        // On PostgreSQL the run is not over before its three kills (the last one comes at once now).
+        const settled =
+          state.lateCreated &&
+          orders.length === N &&
+          state.settled === N &&
+          (layout !== 'postgres' || state.kills >= WORKER_KILLS);
         if (settled) {
           outcome = 'settled';
           break;
@@ -955,7 +966,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
         if (Date.now() - lastProgress > 5000) {
           lastProgress = Date.now();
           const counts = Object.fromEntries(countBy(grid, (g) => g.status));
-          const done = orders.filter(isSettled).length;
+          const done = state.settled;
           log(`  ${seconds(Date.now() - t0)}: ${done}/${N} where they should end; ${JSON.stringify(counts)}`);
         }
         await sleep(Math.max(0, TICK_MS - (Date.now() - tick)));
@@ -1289,6 +1300,17 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
       dupOrders.length,
     );
 
+    if (layout === 'postgres') {
+      check(
+        `the worker SIGKILLed ${WORKER_KILLS} times during the run, the first in the middle of a poll`,
+        Array.from(
+          { length: Math.max(0, WORKER_KILLS - state.kills) },
+          (_, k) => `kill ${state.kills + k + 1} missing`,
+        ),
+        WORKER_KILLS,
+      );
+    }
+
     // ---- What happened on the way -----------------------------------------------------------------------------
     const refuseRacers = orders.filter((o) => o.scenario === 'refuse-racing-fetch');
     const racingAccept = orders.filter((o) => o.scenario === 'cancelled-racing-accept');
@@ -1315,7 +1337,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
       `product statuses: ${JSON.stringify(Object.fromEntries(countBy([...grid.values()], (g) => g.status)))}`,
       `refuse racing the fetch: ${refuseRacers.filter((o) => o.plan === 'refuse').length} of ${refuseRacers.length} in before the rule (200 → REFUSED), ${refuseRacers.filter((o) => o.plan === 'ship').length} after it (409 → shipped)${refuseRacers.some((o) => o.plan === 'unknown') ? `, ${refuseRacers.filter((o) => o.plan === 'unknown').length} uncertain (an attempt failed in flight)` : ''}`,
       `41 racing the accept: ${racingAccept.filter((o) => o.status === 'REFUSED').length} REFUSED (before the accept), ${racingAccept.filter((o) => o.status === 'CANCELLED').length} CANCELLED (after it)`,
-      `ship to an order Spartoo holds in 41: ${shipRejected.filter((o) => o.trail.has('SHIPMENT_FAILED')).length} of ${shipRejected.length} seen in SHIPMENT_FAILED before the 41 was`,
+      `ship to an order Spartoo holds in 41: ${shipRejected.filter((o) => statusCalls.some((c) => c.params.oID === o.id && c.params.statut === '3' && c.code === -7)).length} of ${shipRejected.length} refused by Spartoo (-7), ${shipRejected.filter((o) => o.trail.has('SHIPMENT_FAILED')).length} seen in SHIPMENT_FAILED by the drill (listing every ${TICK_MS} ms) before the poll saw the 41`,
       `unreadable orders repaired and retried: ${orders.filter((o) => o.scenario === 'unreadable-repaired' && o.did.has('retry')).length} of ${mix.get('unreadable-repaired')}; late orders found: ${orders.filter((o) => o.wave === 'late' && grid.has(o.id)).length} of ${lateWave.length}`,
     ];
     const verdict = problems.length
