@@ -4,6 +4,7 @@ import type { ConnectionRepository } from '../db/connections';
 import { createNotificationRepository } from '../db/notifications';
 import { createOrderRepository } from '../db/orders';
 import { createReservationLedger } from '../db/reservations';
+import { createReturnLabelRepository } from '../db/return-labels';
 import { createReturnRepository } from '../db/returns';
 import { createStockLedger } from '../db/stock';
 import type { NotificationOptions } from '../runtime/notifications';
@@ -52,7 +53,7 @@ export function createActivities(deps: ActivityDependencies) {
   // Whatever an activity throws, a database error reaches Temporal without the query's parameters.
   return withCleanFailures({
     ...createOrderActivities({ ...common, reservations, notifier }),
-    ...createReturnActivities({ ...common, returns }),
+    ...createReturnActivities({ ...common, returns, labels: createReturnLabelRepository(deps.db) }),
     ...createConnectionActivities({ ...common, returns, temporal: deps.temporal, notifier }),
     ...createStockActivities({
       ...common,

@@ -1,13 +1,17 @@
 import type { ConnectionRepository } from '../db/connections';
 import type { OrderRepository } from '../db/orders';
+import type { ReturnLabelRepository } from '../db/return-labels';
 import type { ReturnRepository } from '../db/returns';
 import { lineKey } from '../domain/acceptance';
 import { productsByKey } from '../domain/product-keys';
 import { type ReturnStatus, returnStatusFromSpartoo } from '../domain/statuses';
+import type { UpdateReturnInput } from '../spartoo/client';
 import { SpartooError } from '../spartoo/errors';
 import { RETURN_STATUS } from '../spartoo/types';
 import type { StoreRegistry } from '../store/registry';
+import type { ReturnLabelRef } from '../workflows/messages';
 import { permanentOrRetry } from './failures';
+import { labelToSend } from './return-labels';
 import { openSpartooSession } from './spartoo-session';
 
 export interface ReturnRef {
@@ -19,6 +23,8 @@ export interface ReturnActivityDependencies {
   connections: ConnectionRepository;
   orders: OrderRepository;
   returns: ReturnRepository;
+  /** Labels uploaded with an accept, read by id (issue 13, item 2). */
+  labels: ReturnLabelRepository;
   stores: StoreRegistry;
   spartooTimeoutMs?: number;
 }
@@ -63,11 +69,17 @@ export function createReturnActivities(deps: ReturnActivityDependencies) {
     return changed ? `restocked ${storeProduct.id}` : 'already restocked';
   }
 
-  async function setOnSpartoo(ref: ReturnRef, status: 3 | 4): Promise<{ spartooStatus: number }> {
+  async function setOnSpartoo(
+    ref: ReturnRef,
+    status: 3 | 4,
+    label: Pick<UpdateReturnInput, 'labelLink' | 'labelFile'> = {},
+    whenTaken?: () => Promise<void>,
+  ): Promise<{ spartooStatus: number }> {
     const { spartoo } = await openSpartooSession(connections, ref.connectionId, deps.spartooTimeoutMs);
     return permanentOrRetry(async () => {
       try {
-        await spartoo.updateReturn({ rID: ref.returnId, status });
+        await spartoo.updateReturn({ rID: ref.returnId, status, ...label });
+        await whenTaken?.();
         return { spartooStatus: status };
       } catch (err) {
         // Spartoo moved it first: answer what it holds now.
@@ -87,8 +99,17 @@ export function createReturnActivities(deps: ReturnActivityDependencies) {
       return { spartooStatus: record?.spartooStatus ?? RETURN_STATUS.WAITING };
     },
 
-    async acceptReturn(ref: ReturnRef): Promise<{ spartooStatus: number; restock?: string }> {
-      const result = await setOnSpartoo(ref, RETURN_STATUS.ACCEPTED);
+    /** Spartoo 4, with the label given (a link, or a stored file's id: Spartoo -22…-25 refuse it). */
+    async acceptReturn(
+      ref: ReturnRef & ReturnLabelRef,
+    ): Promise<{ spartooStatus: number; restock?: string }> {
+      const { labelId } = ref;
+      const result = await setOnSpartoo(
+        ref,
+        RETURN_STATUS.ACCEPTED,
+        await labelToSend(deps.labels, ref),
+        labelId ? () => deps.labels.markSent(labelId) : undefined,
+      );
       if (result.spartooStatus !== RETURN_STATUS.ACCEPTED) return result;
       return { ...result, restock: await restock(ref) };
     },

@@ -18,6 +18,8 @@ import {
   orderStateQuery,
   orderWorkflowId,
   pushStockUpdate,
+  RETURN_LABEL_REJECTED,
+  type ReturnLabelRef,
   refuseOrderUpdate,
   refuseReturnUpdate,
   retryOrderUpdate,
@@ -42,6 +44,17 @@ export class RequestFailedError extends Error {
   override name = 'RequestFailedError';
 }
 
+/** Spartoo refused the label sent with a return's accept (-22…-25): the API answers 422. */
+export class ReturnLabelRejectedError extends Error {
+  override name = 'ReturnLabelRejectedError';
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Failure types a workflow's update handler throws once it accepted the request. */
 const WORK_FAILURES = new Set<string>([FAILURE.pollFailed, FAILURE.stockPushFailed]);
 
@@ -54,6 +67,10 @@ async function runUpdate<T>(run: () => Promise<T>, finished: string): Promise<T>
       const message = (cause as Error | undefined)?.message ?? err.message;
       if (cause instanceof ApplicationFailure && cause.type && WORK_FAILURES.has(cause.type)) {
         throw new RequestFailedError(message);
+      }
+      if (cause instanceof ApplicationFailure && cause.type === RETURN_LABEL_REJECTED) {
+        const code = (cause.details?.[0] as { code?: number } | undefined)?.code ?? 0;
+        throw new ReturnLabelRejectedError(message, code);
       }
       throw new DecisionRefusedError(message);
     }
@@ -207,15 +224,19 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
       );
     },
 
+    /** Accept (with a return label: a link, or a stored file's id) or refuse a return. */
     async decideReturn(
       connectionId: string,
       returnId: string,
       decision: 'accept' | 'refuse',
+      label?: ReturnLabelRef,
     ): Promise<string> {
       const handle = client.workflow.getHandle(returnWorkflowId(connectionId, returnId));
-      const update = decision === 'accept' ? acceptReturnUpdate : refuseReturnUpdate;
       return runUpdate(
-        () => handle.executeUpdate(update),
+        () =>
+          decision === 'refuse'
+            ? handle.executeUpdate(refuseReturnUpdate)
+            : handle.executeUpdate(acceptReturnUpdate, { args: [label ?? {}] }),
         `Return ${returnId} is finished: nothing to ${decision}`,
       );
     },

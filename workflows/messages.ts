@@ -132,6 +132,20 @@ export interface ReturnState {
 }
 
 export const spartooReturnStatusSeenSignal = defineSignal<[number]>('spartooReturnStatusSeen');
-export const acceptReturnUpdate = defineUpdate<string>('acceptReturn');
+/**
+ * A return label sent with the accept (issue 13, item 2): a link, or the id of a file the API keeps
+ * in the database (return_labels), never the file itself.
+ */
+export interface ReturnLabelRef {
+  labelId?: string;
+  labelUrl?: string;
+}
+/** Why an accept with a label failed: Spartoo refused the label (-22…-25); details `[{code, description}]`. */
+export const RETURN_LABEL_REJECTED = 'ReturnLabelRejected';
+/**
+ * Accept (Spartoo 4): the argument is the label, `{}` for none (histories recorded before labels have
+ * no argument: the handler takes it as optional).
+ */
+export const acceptReturnUpdate = defineUpdate<string, [ReturnLabelRef]>('acceptReturn');
 export const refuseReturnUpdate = defineUpdate<string>('refuseReturn');
 export const returnStateQuery = defineQuery<ReturnState>('returnState');
