@@ -57,11 +57,10 @@ try {
     dataDir: config.dataDir,
     roleEnv: { LOG_LEVEL: process.env.LOG_LEVEL || 'info' },
     log,
-    onUnexpectedExit: (p, how) => {
-      if (!stopping)
-        console.error(
-          `cluster: ${p.name} (pid ${p.pid}) ended by itself (${how}); its log: ${p.spec.logFile}`,
-        );
+    onUnexpectedExit: (p, how, restartInMs) => {
+      console.error(
+        `cluster: ${p.name} (pid ${p.pid}) ended by itself (${how}); starting it again in ${restartInMs / 1000} s. Its log: ${p.spec.logFile}`,
+      );
     },
   });
   const cluster = await launched.ready;

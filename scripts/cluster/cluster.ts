@@ -32,8 +32,13 @@ export interface ClusterOptions {
   /** Added to every role's environment (LOG_LEVEL, …). */
   roleEnv?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
-  /** Called when a process ends that nobody stopped (a crash). */
-  onUnexpectedExit?: (process: ManagedProcess, how: string) => void;
+  /**
+   * Called when a process ends that nobody stopped (a crash); the cluster then starts it again, as a
+   * supervisor (systemd, Docker's restart policy) would: after 1 s, doubling to 30 s while it keeps
+   * ending within a minute of its start. The Temporal server, for one, exits when it loses its
+   * database at the wrong moment and expects to be restarted.
+   */
+  onUnexpectedExit?: (process: ManagedProcess, how: string, restartInMs: number) => void;
 }
 
 export interface Cluster {
@@ -77,7 +82,19 @@ export function launchCluster(options: ClusterOptions): { ready: Promise<Cluster
     })());
   const launch = (p: ManagedProcess) => {
     if (stopped) throw new Error('the cluster was stopped while starting');
-    p.onUnexpectedExit = options.onUnexpectedExit;
+    let delayMs = 0;
+    let startedAt = Date.now();
+    p.onUnexpectedExit = (proc, how) => {
+      if (stopped) return;
+      delayMs = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, Math.max(1000, delayMs * 2));
+      options.onUnexpectedExit?.(proc, how, delayMs);
+      setTimeout(() => {
+        if (stopped || proc.running) return;
+        startedAt = Date.now();
+        proc.start();
+        writePids(dir, started);
+      }, delayMs).unref();
+    };
     p.start();
     started.push(p);
     writePids(dir, started);
@@ -208,7 +225,7 @@ async function start(
       api,
       workers,
       async restart(p) {
-        p.start();
+        if (!p.running) p.start();
         writePids(dir, started);
         await p.waitUntil('ready after a restart', readiness.get(p)!, 240_000);
       },
