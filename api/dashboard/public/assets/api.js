@@ -150,3 +150,51 @@ export async function attentionOrders(counts, statuses = ATTENTION_STATUSES, con
   );
   return Object.fromEntries(statuses.map((status) => [status, pages[wanted.indexOf(status)]?.items ?? []]));
 }
+
+/** The error an answer other than 2xx carries, as api() throws it (a 401 signs the merchant out). */
+async function refusal(response, token) {
+  const problem = await response.json().catch(() => null);
+  if (response.status === 401 && token === session.token) onUnauthorized();
+  return new ApiError(response.status, problem);
+}
+
+/**
+ * A file the API answers (a delivery slip's PDF): `{blob, filename}`, the name from
+ * Content-Disposition. GET without a body, POST with a JSON one.
+ */
+export async function apiFile(path, body, { token = session.token } = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        accept: 'application/pdf, application/problem+json',
+        authorization: `Bearer ${token ?? ''}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, { detail: 'The server cannot be reached. Check that spartoo-sync is running.' });
+  }
+  if (!response.ok) throw await refusal(response, token);
+  const disposition = response.headers.get('content-disposition') ?? '';
+  return { blob: await response.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download' };
+}
+
+/** A multipart form (a file upload), answered in JSON like api(). */
+export async function postForm(path, form, { token = session.token } = {}) {
+  let response;
+  try {
+    // The browser writes the multipart content type with its boundary.
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', authorization: `Bearer ${token ?? ''}` },
+      body: form,
+    });
+  } catch {
+    throw new ApiError(0, { detail: 'The server cannot be reached. Check that spartoo-sync is running.' });
+  }
+  if (!response.ok) throw await refusal(response, token);
+  return response.json();
+}

@@ -1,6 +1,8 @@
 /** One order: General, Address, Items, Shipments, RMA and Communications log; the merchant's decisions. */
 import { ApiError, connectionsById, get, ORDER_STATUSES, post, withQuery } from '../api.js';
 import { $, badge, busy, formatMoney, html, humanize, render, safeUrl, say, tabs, timeTag } from '../dom.js';
+import { parcelForm, slipButton, wireDeliverySlips } from './delivery-slip.js';
+import { returnAcceptDialog, wireReturnAccept } from './return-accept.js';
 
 const SPARTOO_STATUSES = {
   11: 'Order verified, waiting for acceptance',
@@ -158,7 +160,8 @@ function items(order) {
       <tr><th scope="row" colspan="9">Shipping</th><td class="num">${formatMoney(order.totals.shipping)}</td></tr>
       <tr><th scope="row" colspan="9">Total</th><td class="num"><strong>${formatMoney(order.totals.total)}</strong></td></tr>
     </tfoot>
-  </table></div>`;
+  </table></div>
+  ${parcelForm(order)}`;
 }
 
 function shipments(order) {
@@ -265,6 +268,7 @@ function actions(order) {
           : ''
       }
       ${failed ? html`<button type="button" class="button button-primary" id="retry-order" data-decision="retry">Retry</button>` : ''}
+      ${slipButton(order)}
       <a class="external" id="workflow-link" href="${safeUrl(order.temporalUiUrl)}" target="_blank" rel="noopener">Workflow history in Temporal UI</a>
     </div>`;
 }
@@ -307,7 +311,8 @@ export async function orderPage(ctx) {
         ([key], i) =>
           html`<div role="tabpanel" id="panel-${key}" aria-labelledby="tab-${key}" tabindex="0" ${i ? 'hidden' : ''}></div>`,
       )}
-    </div>`,
+    </div>
+    ${returnAcceptDialog()}`,
   );
 
   const loadReturns = async () => {
@@ -354,6 +359,11 @@ export async function orderPage(ctx) {
   });
 
   const result = $('#action-result');
+  wireDeliverySlips({ actions: $('#order-actions'), items: $('#panel-items') }, path, result);
+  const returnAccept = wireReturnAccept(ctx.main, async (returnId) => {
+    say(result, 'ok', `Return ${returnId} accepted.`);
+    await loadReturns();
+  });
   $('#order-actions').addEventListener('click', async (event) => {
     const button = event.target.closest('button[data-decision]');
     if (!button) return;
@@ -386,6 +396,14 @@ export async function orderPage(ctx) {
     const button = event.target.closest('button[data-return]');
     if (!button) return;
     const { decision, return: returnId } = button.dataset;
+    if (decision === 'accept') {
+      // With a return label or without: the dialog asks.
+      returnAccept.open(
+        `/connections/${encodeURIComponent(connectionId)}/returns/${encodeURIComponent(returnId)}/accept`,
+        returnId,
+      );
+      return;
+    }
     await busy(button, decision === 'accept' ? 'Accepting…' : 'Refusing…', async () => {
       try {
         await post(
