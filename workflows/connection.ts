@@ -57,6 +57,9 @@ const PATCH = {
   answerWhenDeleted: 'answer-requests-when-deleted',
 } as const;
 
+/** An account problem (Spartoo -1, -2, -428) spaces polls and stock pushes to at least this. */
+export const ACCOUNT_BACKOFF_SECONDS = 15 * 60;
+
 /** Spartoo asks for a full catalogue push at most every 6 hours. */
 export const FULL_STOCK_PUSH_MS = 6 * 60 * 60 * 1000;
 
@@ -95,6 +98,14 @@ function failureMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Spartoo refused the merchant's account (-1, -2, -428: activities/failures.ts), with its code. */
+function accountProblem(err: unknown): { code: number; message: string } | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const details = err.cause.details?.[0] as { code?: unknown; account?: unknown } | undefined;
+  if (details?.account !== true || typeof details.code !== 'number') return undefined;
+  return { code: details.code, message: err.cause.message };
+}
+
 /**
  * One per connection (`spartoo-connection/<id>`): polls orders and returns every
  * `pollIntervalSeconds`, pushes stock every `stockSyncIntervalSeconds`, answers "Synchronize Orders"
@@ -120,6 +131,16 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   const pulls = () => !!settings && settings.active && settings.syncLevel === 'ORDERS_AND_STOCK';
   const pushes = () => !!settings && settings.active;
+  /**
+   * An account problem backs the cycles off (item 11). It is what recordCycle answers, so a history
+   * recorded before (whose markers answer nothing) replays without it: only timer lengths change.
+   */
+  const every = (seconds: number) =>
+    carry.accountBackOff ? Math.max(ACCOUNT_BACKOFF_SECONDS, seconds) : seconds;
+  const recorded = (answer: { problem: unknown } | undefined) => {
+    if (answer?.problem) carry.accountBackOff = true;
+    else delete carry.accountBackOff;
+  };
 
   setHandler(connectionStateQuery, () => ({ ...state, ...carry }));
   setHandler(connectionDeletedSignal, () => {
@@ -175,9 +196,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       if (patched(PATCH.answerWhenDeleted)) await condition(allHandlersFinished);
       return;
     }
+    // The merchant changed the settings (a new key?): try again at the normal pace.
+    if (wake) delete carry.accountBackOff;
     wake = false;
 
-    if (pollsAsked > pollsDone || (pulls() && due(carry.lastPollAt, settings.pollIntervalSeconds))) {
+    if (pollsAsked > pollsDone || (pulls() && due(carry.lastPollAt, every(settings.pollIntervalSeconds)))) {
       const serving = pollsAsked;
       pollsServing = serving;
       carry.lastPollAt = new Date().toISOString();
@@ -198,19 +221,24 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
             returnsFound: outcome.returnsFound,
           };
           lastPoll = { result };
-          await local.recordCycle({
-            connectionId,
-            kind: 'poll',
-            // Orders Spartoo lists but that cannot be read are named, with why (no customer data).
-            result: { at: carry.lastPollAt, ok: true, ...result, unreadable: outcome.unreadable ?? [] },
-          });
+          recorded(
+            await local.recordCycle({
+              connectionId,
+              kind: 'poll',
+              // Orders Spartoo lists but that cannot be read are named, with why (no customer data).
+              result: { at: carry.lastPollAt, ok: true, ...result, unreadable: outcome.unreadable ?? [] },
+            }),
+          );
         } catch (err) {
           lastPoll = { error: failureMessage(err) };
-          await local.recordCycle({
-            connectionId,
-            kind: 'poll',
-            result: { at: carry.lastPollAt, ok: false, error: lastPoll.error },
-          });
+          recorded(
+            await local.recordCycle({
+              connectionId,
+              kind: 'poll',
+              result: { at: carry.lastPollAt, ok: false, error: lastPoll.error },
+              problem: accountProblem(err),
+            }),
+          );
         }
       } else {
         lastPoll = {
@@ -224,7 +252,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
     if (
       stockAsked > stockDone ||
-      (pushes() && due(carry.lastStockPushAt, settings.stockSyncIntervalSeconds))
+      (pushes() && due(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds)))
     ) {
       const serving = stockAsked;
       stockServing = serving;
@@ -250,7 +278,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
             delete carry.fullStockPushStartedAt;
           }
           lastStock = { result: { ...result, full } };
-          await local.recordCycle({
+          const answer = await local.recordCycle({
             connectionId,
             kind: 'stock',
             result: {
@@ -261,13 +289,17 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
               errors: result.errors.length,
             },
           });
+          recorded(answer);
         } catch (err) {
           lastStock = { error: failureMessage(err) };
-          await local.recordCycle({
-            connectionId,
-            kind: 'stock',
-            result: { at: carry.lastStockPushAt, ok: false, error: lastStock.error },
-          });
+          recorded(
+            await local.recordCycle({
+              connectionId,
+              kind: 'stock',
+              result: { at: carry.lastStockPushAt, ok: false, error: lastStock.error },
+              problem: accountProblem(err),
+            }),
+          );
         }
       } else {
         lastStock = { refused: 'The connection is disabled' };
@@ -292,8 +324,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const untilDue = (last: string | undefined, seconds: number) =>
       last ? Math.max(0, Date.parse(last) + seconds * 1000 - Date.now()) : 0;
     const waits = [
-      ...(pulls() ? [untilDue(carry.lastPollAt, settings.pollIntervalSeconds)] : []),
-      ...(pushes() ? [untilDue(carry.lastStockPushAt, settings.stockSyncIntervalSeconds)] : []),
+      ...(pulls() ? [untilDue(carry.lastPollAt, every(settings.pollIntervalSeconds))] : []),
+      ...(pushes() ? [untilDue(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds))] : []),
     ];
     // Settings are read again at least every few minutes, so a change whose signal was lost (or a
     // disabled connection enabled again) is never missed for long.

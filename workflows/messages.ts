@@ -108,6 +108,11 @@ export interface ConnectionCarry {
   pendingPoll?: boolean;
   pendingStockPush?: boolean;
   runs?: number;
+  /**
+   * The connection has an account problem (Spartoo -1, -2, -428, recorded by recordCycle): it polls and
+   * pushes every max(15 min, interval) until a poll succeeds or its settings change.
+   */
+  accountBackOff?: boolean;
 }
 
 export interface ConnectionState extends ConnectionCarry {
