@@ -14,9 +14,11 @@ const run = promisify(execFile);
 /**
  * History shards of the cluster's Temporal server, fixed when its databases are created. 16: a shard is
  * the unit of the history service's concurrency (one owner, its own task queues and timers), and every
- * shard costs the server some work even when idle; 16 is far more than this product's peak needs on
- * one or two hosts (measured in BENCHMARKS.md), at no measurable idle cost. docker-compose.yml sets the
- * same (NUM_HISTORY_SHARDS). See README "Operating" for when to choose more.
+ * shard costs the server some work even when idle (its queues polled, its range lease renewed). 16 lets
+ * the history service spread over a few hosts and leaves room above this product's peak (a few orders
+ * a second, BENCHMARKS.md) while the idle cost stays small; the dev server runs 1, Temporal's dev config
+ * 4, large installations 512 and more. docker-compose.yml sets the same (NUM_HISTORY_SHARDS). See
+ * README "Operating" for when to choose more.
  */
 export const NUM_HISTORY_SHARDS = 16;
 /** Closed workflows stay readable (Temporal UI, the API's links) this long. */
