@@ -118,8 +118,10 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     const order = await permanentOrRetry(() => spartooOrder(ref));
     const { settings } = await connection(ref.connectionId);
     const attribute = settings.productIdentificationAttribute;
-    const store = await stores.forStore(settings.storeId);
-    const products = await store.productsByKeys(attribute, orderLineKeys(order));
+    // A store that refuses the product's access parks the acceptance (ACCEPT_FAILED) with the reason.
+    const products = await permanentOrRetry(async () =>
+      (await stores.forStore(settings.storeId)).productsByKeys(attribute, orderLineKeys(order)),
+    );
     await reservations.reserve(ref.connectionId, ref.orderId, orderReservations(order, products, attribute));
   }
 
@@ -162,9 +164,10 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
         return { spartooStatus: order.ordersStatusId };
       const { settings } = await connection(ref.connectionId);
       const attribute = settings.productIdentificationAttribute;
-      const store = await stores.forStore(settings.storeId);
+      // A store that refuses the product's access parks the order (FETCH_FAILED) with the reason.
+      const store = await permanentOrRetry(() => stores.forStore(settings.storeId));
       const decision = await reservations.decideAndReserve(ref, async (reservedByOthers) => {
-        const products = await store.productsByKeys(attribute, orderLineKeys(order));
+        const products = await permanentOrRetry(() => store.productsByKeys(attribute, orderLineKeys(order)));
         const reserved = await reservedByOthers(products.map((p) => p.id));
         const available = products.map((p) => ({ ...p, stock: p.stock - (reserved.get(p.id) ?? 0) }));
         const result = decideAcceptance({ order, products: available, settings });

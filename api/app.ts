@@ -26,6 +26,7 @@ import { orderBatchRoutes } from './routes/order-batches';
 import { orderRoutes } from './routes/orders';
 import { returnRoutes } from './routes/returns';
 import { storeRoutes } from './routes/store';
+import { storesRoutes } from './routes/stores';
 import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDependencies {
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(deliverySlipRoutes, deps);
   await app.register(orderBatchRoutes, deps);
   await app.register(storeRoutes, deps);
+  await app.register(storesRoutes, deps);
   await app.register(returnRoutes, deps);
   await app.register(webhookRoutes, deps);
   await app.register(dashboardRoutes);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { UnknownStoreError } from '../db/stores';
 import { DecisionRefusedError, RequestFailedError } from '../runtime/workflow-gateway';
 
 /** RFC 9457 problem details: every error the API answers. */
@@ -83,6 +84,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   // A workflow refused the request (not in the right status, or ended), or took it and failed it.
   if (error instanceof DecisionRefusedError) return sendProblem(reply, 409, error.message);
   if (error instanceof RequestFailedError) return sendProblem(reply, 502, error.message);
+  // A connection named a store that does not exist: nothing was saved.
+  if (error instanceof UnknownStoreError) {
+    const message = `is not a store: ${error.storeId} does not exist (GET /stores lists them)`;
+    return sendProblem(reply, 400, `Invalid body: storeId ${message}`, [{ field: 'storeId', message }]);
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = fieldErrors(error.validation as ValidationIssue[], error.validationContext);
     const detail = `Invalid ${error.validationContext ?? 'request'}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`;

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import {
   type ConnectionSettings,
   type ConnectionSettingsInput,
   type ConnectionSettingsPatch,
   connectionSettingsSchema,
 } from '../domain/settings';
+import type { StoreProblem } from '../domain/stores';
 import type { SecretBox } from '../runtime/secret-box';
 import type { Database } from './client';
-import { type CycleResult, connections } from './schema';
+import { type CycleResult, connections, stores } from './schema';
 import { lockStoreForUse } from './stores';
 
 /** A connection as the product shows it: settings with the key masked, never the key itself. */
@@ -18,11 +19,21 @@ export interface ConnectionRecord {
   apiKeyLast4: string;
   lastPoll: CycleResult | null;
   lastStockSync: CycleResult | null;
+  /** What stops its store from working (read by get, list and update; absent elsewhere). */
+  storeProblem?: StoreProblem | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 type Row = typeof connections.$inferSelect;
+
+/** The connection's store, joined on its settings' `storeId`. */
+const ofItsStore = sql`${stores.id} = ${connections.settings} ->> 'storeId'`;
+const withStoreProblem = { row: connections, storeProblem: stores.problem };
+const toRecordWithProblem = (r: { row: Row; storeProblem: StoreProblem | null }): ConnectionRecord => ({
+  ...toRecord(r.row),
+  storeProblem: r.storeProblem ?? null,
+});
 
 function toRecord(row: Row): ConnectionRecord {
   return {
@@ -59,16 +70,21 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
     },
 
     async get(id: string): Promise<ConnectionRecord | undefined> {
-      const [row] = await db.select().from(connections).where(eq(connections.id, id));
-      return row && toRecord(row);
+      const [row] = await db
+        .select(withStoreProblem)
+        .from(connections)
+        .leftJoin(stores, ofItsStore)
+        .where(eq(connections.id, id));
+      return row && toRecordWithProblem(row);
     },
 
     async list(): Promise<ConnectionRecord[]> {
       const rows = await db
-        .select()
+        .select(withStoreProblem)
         .from(connections)
+        .leftJoin(stores, ofItsStore)
         .orderBy(asc(connections.createdAt), asc(connections.id));
-      return rows.map(toRecord);
+      return rows.map(toRecordWithProblem);
     },
 
     /**
@@ -92,7 +108,11 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
           values.apiKeyLast4 = apiKey.slice(-4);
         }
         const [updated] = await tx.update(connections).set(values).where(eq(connections.id, id)).returning();
-        return toRecord(updated!);
+        const [store] = await tx
+          .select({ problem: stores.problem })
+          .from(stores)
+          .where(eq(stores.id, updated!.settings.storeId));
+        return { ...toRecord(updated!), storeProblem: store?.problem ?? null };
       });
     },
 

@@ -143,6 +143,20 @@ export function createStoreRepository(db: Database, secrets: SecretBox) {
       });
     },
 
+    /** The connections of every store, by store id. */
+    async usage(): Promise<Map<string, string[]>> {
+      const rows = await db
+        .select({ id: connections.id, storeId: sql<string | null>`${connections.settings} ->> 'storeId'` })
+        .from(connections)
+        .orderBy(asc(connections.id));
+      const byStore = new Map<string, string[]>();
+      for (const { id, storeId } of rows) {
+        const key = storeId ?? BUILTIN_STORE_ID;
+        byStore.set(key, [...(byStore.get(key) ?? []), id]);
+      }
+      return byStore;
+    },
+
     /** Connections that import into the store. */
     async usedBy(id: string): Promise<string[]> {
       return usersOf(db, id);

@@ -54,6 +54,15 @@ export const connectionSchema = z.object({
   storeShippingMethodMap: z.record(z.string(), z.string()),
   pollIntervalSeconds: z.number().int(),
   stockSyncIntervalSeconds: z.number().int(),
+  storeId: z.string().describe('the store orders are imported into (GET /stores)'),
+  storeProblem: z
+    .object({
+      code: z.enum(['STORE_ACCESS', 'STORE_UNREACHABLE']),
+      message: z.string(),
+      since: z.string(),
+    })
+    .nullable()
+    .describe("what stops the connection's store from working (its `problem`), else null"),
   workflowId: z.string(),
   temporalUiUrl: z.string(),
   lastPoll: cycleSchema.nullable(),
@@ -103,19 +112,28 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
       temporalUiUrl: temporalUiUrl(deps.temporalUiUrl, deps.namespace, workflowId),
       lastPoll: c.lastPoll,
       lastStockSync: c.lastStockSync,
+      storeProblem: c.storeProblem ?? null,
       problem,
       createdAt: c.createdAt.toISOString(),
       updatedAt: c.updatedAt.toISOString(),
     };
   };
-  /** Duplicate identification keys: one aggregate over the store's products. */
-  const warnings = async (c: ConnectionRecord) =>
-    (
-      await deps.store.duplicateKeys(c.settings.productIdentificationAttribute, {
+  /**
+   * Duplicate identification keys: one aggregate over the products of the connection's store, where the
+   * store has that query (the built-in store); a shop that cannot answer now shows no warnings.
+   */
+  const warnings = async (c: ConnectionRecord) => {
+    try {
+      const store = await deps.stores.forStore(c.settings.storeId);
+      const duplicates = await store.duplicateKeys?.(c.settings.productIdentificationAttribute, {
         limit: MAX_WARNED_KEYS,
         maxIds: MAX_WARNED_IDS,
-      })
-    ).map((d) => ({ code: 'DUPLICATE_PRODUCT_KEY' as const, ...d }));
+      });
+      return (duplicates ?? []).map((d) => ({ code: 'DUPLICATE_PRODUCT_KEY' as const, ...d }));
+    } catch {
+      return [];
+    }
+  };
   const load = async (id: string) => {
     const connection = await deps.connections.get(id);
     if (!connection) throw notFound(`Connection ${id}`);
