@@ -5,6 +5,7 @@
 import { ApiError, api, attentionCounts, forgetConnections, session, whenUnauthorized } from './api.js';
 import { $, html, render } from './dom.js';
 import { connectionNew, connectionPage, connectionsPage } from './views/connections.js';
+import { webhooksPage } from './views/notifications.js';
 import { orderPage } from './views/order.js';
 import { attentionPage, ordersPage } from './views/orders.js';
 import { storePage } from './views/store.js';
@@ -17,6 +18,7 @@ const ROUTES = [
   [/^\/attention$/, attentionPage],
   [/^\/orders\/([^/]+)\/([^/]+)$/, orderPage],
   [/^\/store$/, storePage],
+  [/^\/notifications$/, webhooksPage],
 ];
 
 const main = $('#main');

@@ -9,6 +9,7 @@ import {
   post,
 } from '../api.js';
 import { $, $$, busy, html, humanize, render, safeUrl, say, timeTag } from '../dom.js';
+import { problemNotice } from './notifications.js';
 
 const YES_NO = [
   [true, 'Yes'],
@@ -398,6 +399,7 @@ export async function connectionsPage(ctx) {
                   <dt>API key</dt><dd>${c.apiKey}</dd>
                   <dt>Last poll</dt><dd>${cycleText(c.lastPoll, 'not yet')}</dd>
                 </dl>
+                ${problemNotice(c)}
               </li>`,
             )}
           </ul>`
@@ -548,6 +550,7 @@ function cycles(connection) {
     <dt>Last poll</dt><dd id="last-poll">${cycleText(connection.lastPoll, 'No poll yet')}</dd>
     <dt>Last stock push</dt><dd id="last-stock">${cycleText(connection.lastStockSync, 'No stock push yet')}</dd>
   </dl>
+  ${problemNotice(connection)}
   ${duplicateKeyWarnings(connection)}`;
 }
 
