@@ -60,6 +60,11 @@ export const orders = pgTable(
     primaryKey({ columns: [t.connectionId, t.orderId] }),
     index('orders_grid_idx').on(sql`coalesce(${t.purchasedAt}, ${t.createdAt}) desc`, t.orderId.desc()),
     index('orders_status_idx').on(t.status),
+    // A shop's webhook or reconciliation names the order by its shop id (db/shop-hooks.ts).
+    index('orders_store_order_idx').on(
+      sql`(${t.detail} ->> 'storeId')`,
+      sql`(${t.detail} ->> 'storeOrderId')`,
+    ),
   ],
 );
 
@@ -245,3 +250,6 @@ export const returnLabels = pgTable(
 
 // Notifications and account problems (issue 13, items 5 and 11).
 export * from './schema-notifications';
+
+// Shop webhooks received (issue 11).
+export * from './schema-shop-hooks';
