@@ -6,6 +6,7 @@ import { createOrderRepository } from '../db/orders';
 import { createReservationLedger } from '../db/reservations';
 import { createReturnLabelRepository } from '../db/return-labels';
 import { createReturnRepository } from '../db/returns';
+import { createShopHookRepository } from '../db/shop-hooks';
 import { createStockLedger } from '../db/stock';
 import type { NotificationOptions } from '../runtime/notifications';
 import { createWorkflowGateway } from '../runtime/workflow-gateway';
@@ -15,6 +16,7 @@ import { withCleanFailures } from './failures';
 import { createNotifier } from './notifications';
 import { createOrderActivities } from './orders';
 import { createReturnActivities } from './returns';
+import { createShopEventActivities } from './shop-events';
 import { createStockActivities } from './stock';
 
 /** What the activities may touch; the worker wires the real ones, tests their own. */
@@ -30,6 +32,8 @@ export interface ActivityDependencies {
   stockBatchSize?: number;
   /** Webhooks and e-mail (activities/notifications.ts); unset: nothing is notified. */
   notifications?: NotificationOptions;
+  /** STORE_RECONCILE_SECONDS: the period of each shop store's reconciliation (default 300). */
+  storeReconcileSeconds?: number;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -59,6 +63,12 @@ export function createActivities(deps: ActivityDependencies) {
       ...common,
       stock: createStockLedger(deps.db),
       stockBatchSize: deps.stockBatchSize,
+    }),
+    ...createShopEventActivities({
+      stores: deps.stores,
+      hooks: createShopHookRepository(deps.db),
+      workflows,
+      reconcileSeconds: deps.storeReconcileSeconds,
     }),
     ...notifier.activities,
   });

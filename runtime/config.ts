@@ -31,6 +31,8 @@ export interface Config {
   allowCustomUrls: boolean;
   /** PUBLIC_URL: where shops reach this product's API (their webhooks); default http://localhost:<PORT>. */
   publicUrl: string;
+  /** STORE_RECONCILE_SECONDS: how often each shop store's recent orders are read again (default 300). */
+  storeReconcileSeconds: number;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -84,6 +86,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     demo,
     allowCustomUrls: flag(env, 'SPARTOO_ALLOW_CUSTOM_URL') ?? demo,
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    storeReconcileSeconds: positiveInt(env, 'STORE_RECONCILE_SECONDS', 300),
   };
 }
 

@@ -79,20 +79,24 @@ export function workerDependencies(services: Services, client: Client, config: C
     temporal: { client, taskQueue: config.taskQueue },
     spartooTimeoutMs: config.spartooTimeoutMs,
     notifications: services.notificationOptions,
+    storeReconcileSeconds: config.storeReconcileSeconds,
   };
 }
 
 /**
- * Every active connection has its running workflow (one terminated from the Temporal UI, or lost
- * with its namespace, starts again); run by every entry point that starts a worker.
+ * Every active connection has its running workflow, and every shop store (Shopify, WooCommerce) its
+ * reconciliation (one terminated from the Temporal UI, or lost with its namespace, starts again); run
+ * by every entry point that starts a worker. Answers how many were started.
  */
 export async function ensureConnectionWorkflows(
-  services: Pick<Services, 'connections'>,
+  services: Pick<Services, 'connections' | 'stores'>,
   client: Client,
   config: Pick<Config, 'taskQueue'>,
 ): Promise<number> {
+  const gateway = createWorkflowGateway(client, config.taskQueue);
   const ids = (await services.connections.list()).map((c) => c.id);
-  return createWorkflowGateway(client, config.taskQueue).ensureConnections(ids);
+  const shops = (await services.stores.records.list()).filter((s) => s.kind !== 'builtin').map((s) => s.id);
+  return (await gateway.ensureConnections(ids)) + (await gateway.ensureStores(shops));
 }
 
 /** What the API gets from the services, whichever process runs it. */

@@ -33,6 +33,7 @@ import {
 } from '../workflows/messages';
 import { type NotificationWorkflowInput, notificationWorkflowId } from '../workflows/notification-messages';
 import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
+import { type StoreWorkflowInput, storeDeletedSignal, storeWorkflowId } from '../workflows/store-messages';
 
 /** The workflow refused a decision (its validator), or has already ended: the API answers 409. */
 export class DecisionRefusedError extends Error {
@@ -168,6 +169,45 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
           });
         if (running) continue;
         await this.startConnection(connectionId);
+        restarted++;
+      }
+      return restarted;
+    },
+
+    /**
+     * A shop store's reconciliation (`spartoo-store/<storeId>`, workflows/store.ts). Idempotent: one
+     * already running is left as it is.
+     */
+    async startStore(storeId: string, options: { maxCyclesPerRun?: number } = {}): Promise<string> {
+      const workflowId = storeWorkflowId(storeId);
+      await client.workflow.start('storeWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ storeId, ...options }] as [StoreWorkflowInput],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      return workflowId;
+    },
+
+    /** The store was deleted: its reconciliation ends. */
+    async stopStore(storeId: string): Promise<void> {
+      await ignoreFinished(client.workflow.getHandle(storeWorkflowId(storeId)).signal(storeDeletedSignal));
+    },
+
+    /** Every shop store has its running reconciliation, as `ensureConnections` does; answers how many were not. */
+    async ensureStores(storeIds: readonly string[]): Promise<number> {
+      let restarted = 0;
+      for (const storeId of storeIds) {
+        const running = await client.workflow
+          .getHandle(storeWorkflowId(storeId))
+          .describe()
+          .then((d) => d.status.name === 'RUNNING')
+          .catch((err) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          });
+        if (running) continue;
+        await this.startStore(storeId);
         restarted++;
       }
       return restarted;

@@ -3,3 +3,4 @@ export { connectionWorkflow } from './connection';
 export { notificationWorkflow } from './notification';
 export { orderWorkflow } from './order';
 export { returnWorkflow } from './return';
+export { storeWorkflow } from './store';
