@@ -25,6 +25,7 @@ import { healthRoutes } from './routes/health';
 import { orderBatchRoutes } from './routes/order-batches';
 import { orderRoutes } from './routes/orders';
 import { returnRoutes } from './routes/returns';
+import { SHOP_HOOK_PATHS, shopHookRoutes, storeLifecycleHook } from './routes/shop-hooks';
 import { storeRoutes } from './routes/store';
 import { storesRoutes } from './routes/stores';
 import { webhookRoutes } from './routes/webhooks';
@@ -60,6 +61,8 @@ const PUBLIC_PATHS = [
   /^\/docs(\/.*)?$/,
   /^\/$/,
   /^\/(index\.html|assets\/.*)$/,
+  // The shops' webhooks: checked by their signature instead (api/routes/shop-hooks.ts).
+  SHOP_HOOK_PATHS,
 ];
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -98,6 +101,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }
   });
 
+  // A shop store created or deleted starts or ends its reconciliation workflow (before the routes).
+  app.addHook('onSend', storeLifecycleHook(deps));
+
   await app.register(healthRoutes, deps);
   await app.register(connectionRoutes, deps);
   await app.register(orderRoutes, deps);
@@ -107,6 +113,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(storesRoutes, deps);
   await app.register(returnRoutes, deps);
   await app.register(webhookRoutes, deps);
+  await app.register(shopHookRoutes, deps);
   await app.register(dashboardRoutes);
   return app;
 }

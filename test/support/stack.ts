@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app';
 import type { DatabaseHandle } from '../../db/client';
@@ -55,6 +55,12 @@ export async function startTestStack(
     worker?: boolean;
     /** E-mail (a local SMTP server of the test) and the deliveries' retry policy (default: seconds apart). */
     notifications?: { email?: EmailSettings; retry?: Partial<DeliveryRetry> };
+    /** PUBLIC_URL: where the shops' sandboxes deliver webhooks (the test's API listening on a real port). */
+    publicUrl?: string;
+    /** STORE_RECONCILE_SECONDS of the worker (default 300). */
+    storeReconcileSeconds?: number;
+    /** The API's logger (default none), e.g. `{ level: 'info', stream }` to read its lines. */
+    logger?: FastifyServerOptions['logger'];
   } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
@@ -75,6 +81,7 @@ export async function startTestStack(
     builtin: store,
     adapters: storeAdapters,
     urlPolicy: { allowCustomUrls: true },
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   });
   const notifications = createNotificationRepository(database.db, secrets);
   const notificationOptions: NotificationOptions = {
@@ -108,6 +115,7 @@ export async function startTestStack(
         temporal: { client, taskQueue },
         spartooTimeoutMs: 5000,
         notifications: notificationOptions,
+        storeReconcileSeconds: options.storeReconcileSeconds,
       },
     });
     const running = worker.run();
@@ -130,6 +138,7 @@ export async function startTestStack(
     apiToken,
     temporalUiUrl: inject('temporalUiUrl'),
     namespace: 'default',
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 
   return {
