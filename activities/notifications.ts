@@ -184,6 +184,7 @@ export function createNotifier(deps: NotifierDependencies) {
     payload: NotificationPayload & { event: NotificationEvent };
     onlyIfNew?: boolean;
   }): Promise<string[]> {
+    if (!options) return [];
     if (await notifications.hasSource(input.source)) {
       const pending = await notifications.pendingOf(input.source);
       await start(pending);
@@ -209,8 +210,16 @@ export function createNotifier(deps: NotifierDependencies) {
   async function orderEvent(
     ref: OrderStatusRecorded,
   ): Promise<{ event: NotificationEvent; extra?: Record<string, unknown> } | undefined> {
-    const direct = ORDER_EVENTS[ref.status];
-    if (direct) return { event: direct };
+    const candidate =
+      ORDER_EVENTS[ref.status] ??
+      (ref.status === 'WAITING_ACCEPTANCE'
+        ? 'order.needs_decision'
+        : ref.status === 'CANCELLED' || ref.status === 'REFUSED'
+          ? 'order.cancelled_on_spartoo'
+          : undefined);
+    // Most status changes tell nobody: the read model is read only for an event someone listens to.
+    if (!candidate || (await targets(candidate)).length === 0) return undefined;
+    if (candidate === ORDER_EVENTS[ref.status]) return { event: candidate };
     if (ref.status === 'WAITING_ACCEPTANCE') {
       // Waiting after the rule decided not to accept (not a resume after a failed fetch or acceptance,
       // nor an order the merchant already decided on).
