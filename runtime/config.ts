@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { STORE_KINDS, type StoreKindName } from '../domain/stores';
 
 /** The environment of SPEC §5, read once; everything optional in embedded mode. */
 export interface Config {
@@ -33,6 +34,20 @@ export interface Config {
   publicUrl: string;
   /** STORE_RECONCILE_SECONDS: how often each shop store's recent orders are read again (default 300). */
   storeReconcileSeconds: number;
+  /** DEMO_STORE: the shop `npm start`'s demo imports into (builtin, or a sandbox of shopify / woocommerce). */
+  demoStore: StoreKindName;
+  /** SHOPIFY_SANDBOX_PORT (3200) and WOOCOMMERCE_SANDBOX_PORT (3300): the demo's shop sandboxes. */
+  shopifySandboxPort: number;
+  wooCommerceSandboxPort: number;
+}
+
+function storeKind(env: NodeJS.ProcessEnv, name: string): StoreKindName {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 'builtin';
+  if (!(STORE_KINDS as readonly string[]).includes(raw)) {
+    throw new Error(`${name} must be one of ${STORE_KINDS.join(', ')}, got "${raw}"`);
+  }
+  return raw as StoreKindName;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -87,6 +102,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     allowCustomUrls: flag(env, 'SPARTOO_ALLOW_CUSTOM_URL') ?? demo,
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     storeReconcileSeconds: positiveInt(env, 'STORE_RECONCILE_SECONDS', 300),
+    demoStore: storeKind(env, 'DEMO_STORE'),
+    shopifySandboxPort: intVar(env, 'SHOPIFY_SANDBOX_PORT', 3200),
+    wooCommerceSandboxPort: intVar(env, 'WOOCOMMERCE_SANDBOX_PORT', 3300),
   };
 }
 

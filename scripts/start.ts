@@ -7,7 +7,13 @@ const config = readConfig(process.env, { demo: true });
 console.log(`spartoo-sync: starting (state in ${config.dataDir})`);
 try {
   const stack = await startStack(config);
-  const demo = config.demo ? await startDemo(stack, config.sandboxPort, console.log) : undefined;
+  const demo = config.demo
+    ? await startDemo({ app: stack.app, ...stack.services }, config.sandboxPort, console.log, {
+        store: config.demoStore,
+        shopifyPort: config.shopifySandboxPort,
+        wooCommercePort: config.wooCommerceSandboxPort,
+      })
+    : undefined;
   console.log('');
   console.log(`  Dashboard    ${stack.apiUrl}/`);
   console.log(`  API          ${stack.apiUrl}   (docs: ${stack.apiUrl}/docs)`);
@@ -22,7 +28,7 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping ...`);
-    await demo?.sandbox.close();
+    await demo?.close();
     await stack.stop();
     console.log('stopped.');
     process.exit(0);
