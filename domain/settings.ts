@@ -33,6 +33,12 @@ const isoDay = z
 /** The store orders are imported into (`/stores`); that it exists is checked where stores are known. */
 const storeId = z.string().trim().min(1, 'is required').max(200);
 
+/**
+ * Hours Spartoo gives to accept an order, counted from its purchase (issue 13, item 4): decimals are
+ * allowed (0.5 = 30 min), at most 30 days; null = no deadline.
+ */
+const deadlineHours = z.number().gt(0, 'must be greater than 0').lte(720, 'must be at most 720 (30 days)');
+
 const baseUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((v) => (v.endsWith('/') ? v : `${v}/`));
@@ -56,6 +62,8 @@ export const connectionSettingsSchema = z.strictObject({
   pollIntervalSeconds: z.number().int().min(10).default(300),
   stockSyncIntervalSeconds: z.number().int().min(10).default(600),
   storeId: storeId.default(BUILTIN_STORE_ID),
+  acceptanceDeadlineHours: deadlineHours.nullable().default(48),
+  autoRefuseAtDeadline: z.boolean().default(false),
 });
 
 /** PATCH body: any subset of the fields, no defaults filled in. */
@@ -77,6 +85,8 @@ export const connectionSettingsPatchSchema = z.strictObject({
   pollIntervalSeconds: z.number().int().min(10).optional(),
   stockSyncIntervalSeconds: z.number().int().min(10).optional(),
   storeId: storeId.optional(),
+  acceptanceDeadlineHours: deadlineHours.nullable().optional(),
+  autoRefuseAtDeadline: z.boolean().optional(),
 });
 
 export type ConnectionSettingsInput = z.input<typeof connectionSettingsSchema>;

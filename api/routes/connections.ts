@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConnectionRecord } from '../../db/connections';
+import { deadlineHoursOf } from '../../domain/deadline';
 import type { ConnectionProblem } from '../../domain/notifications';
 import {
   connectionSettingsPatchSchema,
@@ -55,6 +56,11 @@ export const connectionSchema = z.object({
   pollIntervalSeconds: z.number().int(),
   stockSyncIntervalSeconds: z.number().int(),
   storeId: z.string().describe('the store orders are imported into (GET /stores)'),
+  acceptanceDeadlineHours: z
+    .number()
+    .nullable()
+    .describe('hours after the purchase Spartoo gives to accept an order; null: no deadline'),
+  autoRefuseAtDeadline: z.boolean().describe('refuse an order still waiting at its deadline'),
   storeProblem: z
     .object({
       code: z.enum(['STORE_ACCESS', 'STORE_UNREACHABLE']),
@@ -106,6 +112,9 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
     const workflowId = connectionWorkflowId(c.id);
     return {
       ...c.settings,
+      // Connections saved before the deadline settings have their defaults.
+      acceptanceDeadlineHours: deadlineHoursOf(c.settings),
+      autoRefuseAtDeadline: c.settings.autoRefuseAtDeadline ?? false,
       id: c.id,
       apiKey: maskSecret(c.apiKeyLast4),
       workflowId,
