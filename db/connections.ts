@@ -6,7 +6,7 @@ import {
   type ConnectionSettingsPatch,
   connectionSettingsSchema,
 } from '../domain/settings';
-import type { StoreProblem } from '../domain/stores';
+import { BUILTIN_STORE_ID, type StoreProblem } from '../domain/stores';
 import type { SecretBox } from '../runtime/secret-box';
 import type { Database } from './client';
 import { type CycleResult, connections, stores } from './schema';
@@ -38,7 +38,9 @@ const toRecordWithProblem = (r: { row: Row; storeProblem: StoreProblem | null })
 function toRecord(row: Row): ConnectionRecord {
   return {
     id: row.id,
-    settings: { ...row.settings, name: row.name },
+    // A row written without a store (by a process older than stores, during a rolling upgrade) imports
+    // into the built-in store, as the migration made every earlier connection do.
+    settings: { ...row.settings, name: row.name, storeId: row.settings.storeId ?? BUILTIN_STORE_ID },
     apiKeyLast4: row.apiKeyLast4,
     lastPoll: row.lastPoll ?? null,
     lastStockSync: row.lastStockSync ?? null,
@@ -108,11 +110,12 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
           values.apiKeyLast4 = apiKey.slice(-4);
         }
         const [updated] = await tx.update(connections).set(values).where(eq(connections.id, id)).returning();
+        const record = toRecord(updated!);
         const [store] = await tx
           .select({ problem: stores.problem })
           .from(stores)
-          .where(eq(stores.id, updated!.settings.storeId));
-        return { ...toRecord(updated!), storeProblem: store?.problem ?? null };
+          .where(eq(stores.id, record.settings.storeId));
+        return { ...record, storeProblem: store?.problem ?? null };
       });
     },
 
