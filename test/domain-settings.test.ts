@@ -23,6 +23,7 @@ describe('connectionSettingsSchema', () => {
     expect(connectionSettingsSchema.parse(minimal)).toEqual({
       name: 'Shop FR',
       apiKey: 'PARTNER-1234',
+      site: 'fr',
       baseUrl: DEFAULT_BASE_URL,
       active: true,
       syncLevel: 'ORDERS_AND_STOCK',

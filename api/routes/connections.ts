@@ -4,10 +4,12 @@ import type { ConnectionRecord } from '../../db/connections';
 import { deadlineHoursOf } from '../../domain/deadline';
 import type { ConnectionProblem } from '../../domain/notifications';
 import {
-  connectionSettingsPatchSchema,
-  connectionSettingsSchema,
+  connectionSettingsPatchSchemaFor,
+  connectionSettingsSchemaFor,
   maskSecret,
   PRICE_ATTRIBUTES,
+  resolveSitePatch,
+  SPARTOO_SITES,
   SYNC_LEVELS,
 } from '../../domain/settings';
 import { SPARTOO_SHIPPING_SERVICES } from '../../domain/shipping-services';
@@ -41,6 +43,7 @@ export const connectionSchema = z.object({
   id: z.string(),
   name: z.string(),
   apiKey: z.string().describe('masked: •••• and the last 4 characters'),
+  site: z.enum(SPARTOO_SITES).describe('Spartoo country site'),
   baseUrl: z.string(),
   active: z.boolean(),
   syncLevel: z.enum(SYNC_LEVELS),
@@ -105,6 +108,10 @@ async function askWorkflow<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, deps) => {
+  // A baseUrl other than a Spartoo webservice host only when the operator allows custom URLs.
+  const urlPolicy = { allowCustomUrls: deps.allowCustomUrls ?? false };
+  const settingsSchema = connectionSettingsSchemaFor(urlPolicy);
+  const settingsPatchSchema = connectionSettingsPatchSchemaFor(urlPolicy);
   const present = (
     c: ConnectionRecord,
     problem: ConnectionProblem | null = null,
@@ -112,6 +119,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
     const workflowId = connectionWorkflowId(c.id);
     return {
       ...c.settings,
+      site: c.settings.site ?? 'fr',
       // Connections saved before the deadline settings have their defaults.
       acceptanceDeadlineHours: deadlineHoursOf(c.settings),
       autoRefuseAtDeadline: c.settings.autoRefuseAtDeadline ?? false,
@@ -154,7 +162,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
     {
       schema: {
         tags: ['connections'],
-        body: connectionSettingsSchema,
+        body: settingsSchema,
         response: { 201: connectionSchema, ...errors },
       },
     },
@@ -197,12 +205,14 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDependencies> = async (a
       schema: {
         tags: ['connections'],
         params: idParams,
-        body: connectionSettingsPatchSchema,
+        body: settingsPatchSchema,
         response: { 200: connectionSchema, ...errors },
       },
     },
     async (request) => {
-      const updated = await deps.connections.update(request.params.id, request.body);
+      const current = await load(request.params.id);
+      const patch = resolveSitePatch(current.settings, request.body);
+      const updated = await deps.connections.update(request.params.id, patch);
       if (!updated) throw notFound(`Connection ${request.params.id}`);
       const problems = await deps.notifications.problems([updated.id]);
       // The workflow also reloads settings every cycle; the signal only makes it sooner.

@@ -161,7 +161,8 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
       dataDir: path.join(dir, 'data'),
       apiToken: randomBytes(18).toString('base64url'),
       secretKey: randomBytes(32).toString('base64'),
-      roleEnv: { LOG_LEVEL: 'warn' },
+      // The connection's baseUrl is the sandbox's, on this machine.
+      roleEnv: { LOG_LEVEL: 'warn', SPARTOO_ALLOW_CUSTOM_URL: '1' },
       log,
       // The cluster starts such a process again (as a supervisor would): reported, not a failure.
       onUnexpectedExit: (p, how, restartInMs) => {

@@ -192,6 +192,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       PORT: String(apiPort),
       HOST: '127.0.0.1',
       DEMO: '0',
+      // The connection's baseUrl is the sandbox's, on this machine.
+      SPARTOO_ALLOW_CUSTOM_URL: '1',
       LOG_LEVEL: 'warn',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     };

@@ -11,6 +11,22 @@ import {
 import { $, $$, busy, html, humanize, render, safeUrl, say, timeTag } from '../dom.js';
 import { problemNotice } from './notifications.js';
 
+/** Spartoo's country sites (domain/settings.ts SPARTOO_SITE_DOMAINS): name and webservice domain. */
+const SITES = {
+  fr: ['France', 'com'],
+  uk: ['United Kingdom', 'co.uk'],
+  it: ['Italy', 'it'],
+  de: ['Germany', 'de'],
+  es: ['Spain', 'es'],
+  eu: ['Europe', 'eu'],
+  net: ['International', 'net'],
+  se: ['Sweden', 'se'],
+  fi: ['Finland', 'fi'],
+  ch: ['Switzerland', 'ch'],
+  hr: ['Croatia', 'com.hr'],
+};
+const siteUrl = (site) => `https://sws.spartoo.${SITES[site]?.[1] ?? 'com'}/mp/`;
+
 const YES_NO = [
   [true, 'Yes'],
   [false, 'No'],
@@ -37,10 +53,22 @@ const FIELDS = [
   },
   {
     group: 'Connection',
+    name: 'site',
+    label: 'Spartoo site',
+    type: 'select',
+    labels: Object.fromEntries(
+      Object.entries(SITES).map(([code, [name, domain]]) => [code, `${name} (spartoo.${domain})`]),
+    ),
+    hint: 'The country site you sell on: its webservice (https://sws.spartoo.<domain>/mp/) is called.',
+  },
+  {
+    group: 'Connection',
     name: 'baseUrl',
-    label: 'Spartoo webservice URL',
+    label: 'Custom webservice URL',
     type: 'url',
-    hint: 'Leave empty for https://sws.spartoo.com/mp/ (use your country site or the sandbox otherwise).',
+    // Shown only when it is not the site's own webservice.
+    value: (c) => (c.baseUrl === siteUrl(c.site) ? '' : c.baseUrl),
+    hint: "Leave empty for the site's webservice. Another URL (the sandbox, a test server) only if the operator allows custom URLs.",
   },
   {
     group: 'Connection',
@@ -199,7 +227,7 @@ function control(field, schema, value, editing) {
       return html`<input ${common} type="date" value="${value ?? ''}">`;
     case 'url':
       return html`<input ${common} type="url" inputmode="url" value="${value ?? ''}"
-        placeholder="https://sws.spartoo.com/mp/">`;
+        placeholder="Empty: the site's webservice">`;
     case 'map':
       return html`<div class="map" id="${id}" data-map="${field.name}" role="group"
           aria-labelledby="${id}-label" aria-describedby="${describedBy(field)}">
@@ -217,7 +245,8 @@ function control(field, schema, value, editing) {
 /** The settings form; `connection` (edit) or the schema's defaults (create) fill it. */
 function settingsForm(schema, connection) {
   const editing = Boolean(connection);
-  const initial = (field) => (editing ? connection[field.name] : schema.properties[field.name]?.default);
+  const initial = (field) =>
+    editing ? (field.value?.(connection) ?? connection[field.name]) : schema.properties[field.name]?.default;
   const groups = [...new Set(FIELDS.map((f) => f.group))];
   return html`<form id="settings-form" class="settings" novalidate>
     <div id="form-notice" role="alert" hidden></div>
@@ -292,8 +321,12 @@ function readForm(form, editing) {
       } else body[field.name] = Number.isNaN(number) ? text : number;
     } else if (field.type === 'date') {
       body[field.name] = text || null;
-    } else if (field.type === 'secret' || field.type === 'url') {
-      if (text || (!editing && field.type === 'secret')) body[field.name] = text;
+    } else if (field.type === 'url') {
+      // Emptied on edit: back to the site's webservice.
+      if (text) body[field.name] = text;
+      else if (editing) body[field.name] = null;
+    } else if (field.type === 'secret') {
+      if (text || !editing) body[field.name] = text;
     } else {
       body[field.name] = text;
     }
