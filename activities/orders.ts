@@ -9,6 +9,7 @@ import {
   orderLineKeys,
 } from '../domain/acceptance';
 import { addressImportError, billingAddress, shippingAddress } from '../domain/address';
+import { type AcceptanceDeadline, acceptanceDeadlineOf } from '../domain/deadline';
 import { productsByKey } from '../domain/product-keys';
 import { spartooShippingService, storeShippingMethod } from '../domain/shipping';
 import { type OrderStatus, orderStatusFromSpartoo } from '../domain/statuses';
@@ -152,13 +153,18 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
   }
 
   return {
-    /** Gets the order (from the poll's copy, else from Spartoo) and applies the acceptance rule. */
     /**
      * Gets the order (from the poll's copy, else from Spartoo) and applies the acceptance rule to the
      * store's stock less what other accepted orders not yet imported have reserved; an accepted
-     * order reserves its own in the same step (db/reservations.ts).
+     * order reserves its own in the same step (db/reservations.ts). A waiting order also gets its
+     * acceptance deadline (the purchase time plus the connection's hours; no customer data, no secret),
+     * kept on the order and held by the workflow.
      */
-    async fetchOrder(ref: OrderRef): Promise<{ spartooStatus: number; decision?: AcceptanceDecision }> {
+    async fetchOrder(ref: OrderRef): Promise<{
+      spartooStatus: number;
+      decision?: AcceptanceDecision;
+      acceptanceDeadline?: AcceptanceDeadline;
+    }> {
       const order = await permanentOrRetry(() => spartooOrder(ref));
       if (order.ordersStatusId !== ORDER_STATUS.WAITING_ACCEPTANCE)
         return { spartooStatus: order.ordersStatusId };
@@ -173,10 +179,15 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
         const result = decideAcceptance({ order, products: available, settings });
         return { result, reserve: result.accepted ? orderReservations(order, products, attribute) : [] };
       });
+      const deadline = acceptanceDeadlineOf(order.datePurchased, settings);
       await orders.update(ref.connectionId, ref.orderId, {
-        detail: { decision: { ...decision, decidedBy: 'RULE' } },
+        detail: { decision: { ...decision, decidedBy: 'RULE' }, acceptanceDeadline: deadline?.at ?? null },
       });
-      return { spartooStatus: order.ordersStatusId, decision };
+      return {
+        spartooStatus: order.ordersStatusId,
+        decision,
+        ...(deadline ? { acceptanceDeadline: deadline } : {}),
+      };
     },
 
     async acceptOrder(ref: OrderRef & { by: 'rule' | 'merchant' }) {
@@ -184,9 +195,18 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       return changeStatus(ref, ORDER_STATUS.ACCEPTED, `accept (2) by ${ref.by}`);
     },
 
-    async refuseOrder(ref: OrderRef) {
+    /** `by: 'deadline'`: refused by the workflow at the acceptance deadline (autoRefuseAtDeadline). */
+    async refuseOrder(ref: OrderRef & { by?: 'merchant' | 'deadline' }) {
+      if (ref.by === 'deadline') {
+        return changeStatus(ref, ORDER_STATUS.CANCELLED, 'refuse (41): refused at the deadline');
+      }
       await decidedByMerchant(ref);
       return changeStatus(ref, ORDER_STATUS.CANCELLED, 'refuse (41) by merchant');
+    },
+
+    /** The acceptance deadline passed while the order waited: the order shows it (a local activity). */
+    async recordDeadlinePassed(ref: OrderRef) {
+      await orders.update(ref.connectionId, ref.orderId, { detail: { deadlinePassed: true } });
     },
 
     /** The merchant cancelled the store order: Spartoo gets 41. */
@@ -203,9 +223,11 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       const order = await permanentOrRetry(() => spartooOrder(ref));
       const { settings } = await connection(ref.connectionId);
       const storeId = settings.storeId;
+      // The merchant's correction (PATCH …/shipping-address) wins over the address mapped from Spartoo.
+      const correction = (await orders.get(ref.connectionId, ref.orderId))?.detail.shippingAddressCorrection;
       return permanentOrRetry(async () => {
         const billing = billingAddress(order);
-        const shipping = shippingAddress(order, settings);
+        const shipping = correction ?? shippingAddress(order, settings);
         const invalid = addressImportError({ billing, shipping });
         try {
           if (invalid) throw new ImportRejectedError(invalid);

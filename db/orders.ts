@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AcceptanceDecision } from '../domain/acceptance';
+import type { Address } from '../domain/types';
 import { FINISHED_ORDER_STATUSES, type OrderStatus } from '../domain/statuses';
 import type { SpartooOrder } from '../spartoo/types';
 import type { Database } from './client';
@@ -24,6 +25,15 @@ export interface OrderDetail {
   storeId?: string;
   shipments?: Shipment[];
   lastError?: string | null;
+  /** When Spartoo's acceptance deadline falls (ISO), as the order workflow holds it; null: none. */
+  acceptanceDeadline?: string | null;
+  /** The deadline passed while the order waited for a decision (marked by the workflow). */
+  deadlinePassed?: boolean;
+  /**
+   * The shipping address the merchant corrected (PATCH …/shipping-address): imported instead of the one
+   * mapped from Spartoo. Customer data, like `spartoo`.
+   */
+  shippingAddressCorrection?: Address;
 }
 
 export interface LogEntry {
@@ -162,6 +172,33 @@ export function createOrderRepository(db: Database) {
           updatedAt: new Date(),
         })
         .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+    },
+
+    /**
+     * Keeps the merchant's shipping address for the import, only while the order is in one of
+     * `statuses` (checked in the same statement): false when the order is (no longer) in those statuses.
+     */
+    async correctShippingAddress(
+      connectionId: string,
+      orderId: string,
+      address: Address,
+      statuses: readonly OrderStatus[],
+    ): Promise<boolean> {
+      const rows = await db
+        .update(orders)
+        .set({
+          detail: sql`${orders.detail} || ${JSON.stringify({ shippingAddressCorrection: address })}::jsonb`,
+          updatedAt: new Date(),
+        })
+        .where(
+          and(
+            eq(orders.connectionId, connectionId),
+            eq(orders.orderId, orderId),
+            inArray(orders.status, [...statuses]),
+          ),
+        )
+        .returning({ orderId: orders.orderId });
+      return rows.length > 0;
     },
 
     /** Adds a shipment once: a retried confirmation with the same tracking number adds nothing. */

@@ -1,4 +1,5 @@
 import { condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AcceptanceDeadline } from '../domain/deadline';
 import { type OrderStatus, orderStatusFromSpartoo, SHIPPED_ON_SPARTOO } from '../domain/statuses';
 import { ORDER_STATUS } from '../spartoo/types';
 import { act, bookkeeping, parkableFailure } from './activity-proxies';
@@ -31,6 +32,7 @@ const ACCOUNT_RETRY_MAX_MS = 6 * 60 * 60 * 1000;
 const PATCH = {
   followAfterShipment: 'follow-after-shipment',
   decisionDuringFetch: 'decision-during-fetch-wins',
+  acceptanceDeadline: 'acceptance-deadline',
 } as const;
 
 /**
@@ -55,6 +57,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   let seen: number | undefined;
   let shipment: Shipment | undefined;
   let cancelledInStore = false;
+  /** The order was refused by the workflow at its acceptance deadline (autoRefuseAtDeadline). */
+  let refusedAtDeadline = false;
 
   const cancelledOnSpartoo = () => seen === ORDER_STATUS.CANCELLED;
   const shippedOnSpartoo = () => seen !== undefined && SHIPPED_ON_SPARTOO.has(seen);
@@ -182,6 +186,34 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
   }
 
+  /**
+   * Waits for the decision until Spartoo's acceptance deadline (issue 13, item 4): a reminder at 75 %
+   * (`order.deadline_near`, once, right away when that time is already gone), then at the deadline
+   * the mark and `order.deadline_passed`, and the refusal when the connection refuses at the deadline.
+   * Answers whether the workflow refuses the order itself.
+   */
+  async function untilDeadline(deadline: AcceptanceDeadline, waited: () => boolean): Promise<boolean> {
+    const left = (iso: string) => Date.parse(iso) - Date.now();
+    const waitUntil = async (iso: string) => left(iso) > 0 && (await condition(waited, left(iso)));
+    const notify = (event: 'order.deadline_near' | 'order.deadline_passed') =>
+      act.notifyEvent({
+        event,
+        key: `${input.connectionId}/${input.orderId}`,
+        ...ref,
+        details: { deadline: deadline.at, autoRefuse: deadline.autoRefuse },
+      });
+    if ((await waitUntil(deadline.remindAt)) || waited()) return false;
+    if (left(deadline.at) > 0) {
+      await notify('order.deadline_near');
+      if ((await waitUntil(deadline.at)) || waited()) return false;
+    }
+    await bookkeeping.recordDeadlinePassed(ref);
+    await notify('order.deadline_passed');
+    if (waited() || !deadline.autoRefuse) return false;
+    decision = 'refuse';
+    return true;
+  }
+
   /** Spartoo cancelled an imported order: the store order is cancelled and restocked. */
   async function cancelledBySpartoo(): Promise<OrderState> {
     await step('CANCEL_FAILED', () => act.cancelStoreOrder(ref));
@@ -212,17 +244,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       decision = 'accept';
     } else {
       await setStatus('WAITING_ACCEPTANCE');
-      await condition(
-        () =>
-          decision !== undefined ||
-          seen === ORDER_STATUS.ACCEPTED ||
-          cancelledOnSpartoo() ||
-          shippedOnSpartoo(),
-      );
+      const waited = () =>
+        decision !== undefined ||
+        seen === ORDER_STATUS.ACCEPTED ||
+        cancelledOnSpartoo() ||
+        shippedOnSpartoo();
+      if (patched(PATCH.acceptanceDeadline) && fetched.acceptanceDeadline) {
+        refusedAtDeadline = await untilDeadline(fetched.acceptanceDeadline, waited);
+      }
+      await condition(waited);
     }
     const movedOnSpartoo = () => cancelledOnSpartoo() || seen === ORDER_STATUS.ACCEPTED || shippedOnSpartoo();
     if (decision === 'refuse' && !movedOnSpartoo()) {
-      const refused = await step('REFUSE_FAILED', () => act.refuseOrder(ref), movedOnSpartoo);
+      const refused = await step(
+        'REFUSE_FAILED',
+        () => act.refuseOrder(refusedAtDeadline ? { ...ref, by: 'deadline' } : ref),
+        movedOnSpartoo,
+      );
       state.spartooStatus = refused?.spartooStatus ?? (seen as number);
     } else if (decision === 'accept' && !movedOnSpartoo()) {
       const by = state.auto ? 'rule' : 'merchant';

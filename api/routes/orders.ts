@@ -36,6 +36,11 @@ export const orderSummarySchema = z.object({
   purchasedAt: z.string().nullable().describe("null while Spartoo's copy of the order is unreadable"),
   customerName: z.string(),
   total: z.number().nullable().describe("null while Spartoo's copy of the order is unreadable"),
+  acceptanceDeadline: z
+    .string()
+    .nullable()
+    .describe("when Spartoo's acceptance deadline falls (ISO); null: no deadline, or not known yet"),
+  deadlinePassed: z.boolean().describe('the deadline passed while the order waited for a decision'),
   updatedAt: z.string(),
 });
 
@@ -50,6 +55,11 @@ const orderDetailSchema = orderSummarySchema.extend({
     .nullable(),
   billingAddress: addressSchema.nullable(),
   shippingAddress: addressSchema.nullable(),
+  shippingAddressCorrected: z
+    .boolean()
+    .describe(
+      'the merchant corrected the shipping address (PATCH …/shipping-address); Spartoo keeps its own',
+    ),
   shippingName: z.string(),
   storeShippingMethod: z.string(),
   shippingService: z.string().nullable(),
@@ -103,8 +113,52 @@ export const summary = (o: OrderRecord): z.infer<typeof orderSummarySchema> => (
   purchasedAt: o.purchasedAt?.toISOString() ?? null,
   customerName: o.customerName,
   total: amount(o.totalCents),
+  acceptanceDeadline: o.detail.acceptanceDeadline ?? null,
+  deadlinePassed: o.detail.deadlinePassed === true,
   updatedAt: o.updatedAt.toISOString(),
 });
+
+/**
+ * The statuses in which the shipping address can still be corrected: accepted (or being accepted) and
+ * not imported yet. Spartoo freezes its copy once accepted: the correction reaches the shop only.
+ */
+export const ADDRESS_CORRECTABLE_STATUSES = ['IMPORT_FAILED', 'ACCEPTED', 'ACCEPT_FAILED'] as const;
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const required = (max: number) => text(max).min(1, 'is required');
+
+/** A full shipping address in SPEC's shape; the fields a shop cannot ship without are required. */
+const addressCorrectionSchema = z.strictObject({
+  firstName: text(100),
+  lastName: required(100),
+  company: text(200),
+  street: required(300),
+  suburb: text(200),
+  city: required(100),
+  postcode: required(20),
+  state: text(100),
+  country: required(100),
+  email: z.email('must be an e-mail address').max(200).optional(),
+  phone: text(50).optional(),
+  relayPointId: required(100).optional(),
+});
+
+/** One line of an address for the order's log (customer data: the order's own log only). */
+const oneLine = (a: z.infer<typeof addressSchema>) =>
+  [
+    `${a.firstName} ${a.lastName}`.trim(),
+    a.company,
+    a.street,
+    a.suburb,
+    `${a.postcode} ${a.city}`.trim(),
+    a.state,
+    a.country,
+    a.email,
+    a.phone,
+    a.relayPointId ? `relay ${a.relayPointId}` : '',
+  ]
+    .filter((part) => part?.trim())
+    .join(', ');
 
 export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, deps) => {
   async function details(connectionId: string, orderId: string): Promise<z.infer<typeof orderDetailSchema>> {
@@ -141,11 +195,13 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
       billingAddress: storeOrder?.billingAddress ?? (spartoo ? billingAddress(spartoo) : null),
       shippingAddress:
         storeOrder?.shippingAddress ??
+        order.detail.shippingAddressCorrection ??
         (spartoo
           ? shippingAddress(spartoo, {
               useBillingAddressForShipping: settings?.useBillingAddressForShipping ?? false,
             })
           : null),
+      shippingAddressCorrected: order.detail.shippingAddressCorrection !== undefined,
       shippingName: spartoo?.shippingName ?? '',
       storeShippingMethod:
         storeOrder?.shippingMethod ??
@@ -242,6 +298,45 @@ export const orderRoutes: FastifyPluginAsyncZod<AppDependencies> = async (app, d
     '/connections/:id/orders/:orderId',
     { schema: { tags: ['orders'], params: orderParams, response: { 200: orderDetailSchema, ...errors } } },
     async (request) => details(request.params.id, request.params.orderId),
+  );
+
+  app.patch(
+    '/connections/:id/orders/:orderId/shipping-address',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Correct the shipping address before the import (then retry a failed import)',
+        description:
+          'Only while the order is IMPORT_FAILED, ACCEPTED or ACCEPT_FAILED (else 409). The corrected address ' +
+          "is imported into the shop instead of Spartoo's; Spartoo keeps its own (it freezes the address " +
+          "once accepted). The change and the address it replaces are in the order's communications log.",
+        params: orderParams,
+        body: addressCorrectionSchema,
+        response: { 200: orderDetailSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { id, orderId } = request.params;
+      const before = await details(id, orderId);
+      const correctable: readonly string[] = ADDRESS_CORRECTABLE_STATUSES;
+      const refusal = () =>
+        new HttpProblem(
+          409,
+          `Order ${orderId} is ${before.status}: the shipping address can be corrected only before the import (${ADDRESS_CORRECTABLE_STATUSES.join(', ')})`,
+        );
+      if (!correctable.includes(before.status)) throw refusal();
+      const { phone, ...rest } = request.body;
+      const corrected = { ...rest, ...(phone ? { phone } : {}) };
+      if (!(await deps.orders.correctShippingAddress(id, orderId, corrected, ADDRESS_CORRECTABLE_STATUSES)))
+        throw refusal();
+      await deps.orders.log(id, orderId, {
+        direction: 'TO_STORE',
+        action: 'shipping address corrected by the merchant (for the shop only; Spartoo keeps its own)',
+        result: 'used at the next import',
+        detail: `before: ${before.shippingAddress ? oneLine(before.shippingAddress) : '(none)'}; after: ${oneLine(corrected)}`,
+      });
+      return details(id, orderId);
+    },
   );
 
   for (const decision of ['accept', 'refuse', 'retry'] as OrderDecision[]) {
