@@ -159,16 +159,20 @@ async function refusal(response, token) {
 }
 
 /**
- * A file the API answers (a delivery slip's PDF): `{blob, filename}`, the name from
+ * A file the API answers (a delivery slip's PDF, the orders' CSV): `{blob, filename}`, the name from
  * Content-Disposition. GET without a body, POST with a JSON one.
  */
-export async function apiFile(path, body, { token = session.token } = {}) {
+export async function apiFile(
+  path,
+  body,
+  { token = session.token, accept = 'application/pdf, application/problem+json' } = {},
+) {
   let response;
   try {
     response = await fetch(path, {
       method: body === undefined ? 'GET' : 'POST',
       headers: {
-        accept: 'application/pdf, application/problem+json',
+        accept,
         authorization: `Bearer ${token ?? ''}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },

@@ -9,6 +9,7 @@ import { webhooksPage } from './views/notifications.js';
 import { orderPage } from './views/order.js';
 import { attentionPage, ordersPage } from './views/orders.js';
 import { storePage } from './views/store.js';
+import { storesPage } from './views/stores.js';
 
 const ROUTES = [
   [/^\/connections$/, connectionsPage],
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^\/attention$/, attentionPage],
   [/^\/orders\/([^/]+)\/([^/]+)$/, orderPage],
   [/^\/store$/, storePage],
+  [/^\/stores$/, storesPage],
   [/^\/notifications$/, webhooksPage],
 ];
 

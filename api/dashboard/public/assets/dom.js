@@ -108,6 +108,19 @@ export function badge(status, labels = STATUSES) {
   return html`<span class="badge badge-${known.tone}" data-status="${status}">${known.label}</span>`;
 }
 
+/** Hands a file (`{blob, filename}`, as apiFile answers) to the browser as a download. */
+export function saveFile({ blob, filename }) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /** Runs `work` with the button disabled and a busy label, restoring it afterwards. */
 export async function busy(button, label, work) {
   const original = button.textContent;

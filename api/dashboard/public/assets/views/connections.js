@@ -10,6 +10,7 @@ import {
 } from '../api.js';
 import { $, $$, busy, html, humanize, render, safeUrl, say, timeTag } from '../dom.js';
 import { problemNotice } from './notifications.js';
+import { STORE_KINDS, storeProblemNotice } from './stores.js';
 
 /** Spartoo's country sites (domain/settings.ts SPARTOO_SITE_DOMAINS): name and webservice domain. */
 const SITES = {
@@ -124,6 +125,13 @@ const FIELDS = [
   },
   {
     group: 'Import and shipping',
+    name: 'storeId',
+    label: 'Store',
+    type: 'store',
+    hint: 'Where accepted orders are imported. Add your Shopify or WooCommerce shop on the Stores page.',
+  },
+  {
+    group: 'Import and shipping',
     name: 'useBillingAddressForShipping',
     label: 'Use Billing Address For Shipping',
     type: 'select',
@@ -205,10 +213,22 @@ function mapRow(field, schema, key = '', value = '') {
   </div>`;
 }
 
-function control(field, schema, value, editing) {
+/** A store's option: its name, kind and, when it has one, that it has a problem. */
+const storeOption = (s, value) =>
+  html`<option value="${s.id}" ${s.id === value ? 'selected' : ''}>${s.name}${
+    s.kind === 'builtin' ? '' : ` (${STORE_KINDS[s.kind] ?? s.kind})`
+  }${s.problem ? ' — has a problem' : ''}</option>`;
+
+function control(field, schema, value, editing, stores) {
   const id = fieldId(field.name);
   const common = html`id="${id}" name="${field.name}" aria-describedby="${describedBy(field)}"`;
   switch (field.type) {
+    case 'store':
+      // A store id the list does not hold (deleted meanwhile, or /stores unreadable) stays selectable.
+      return html`<select ${common}>
+        ${stores.map((s) => storeOption(s, value))}
+        ${value && !stores.some((s) => s.id === value) ? html`<option value="${value}" selected>${value}</option>` : ''}
+      </select>`;
     case 'select':
       return html`<select ${common}>
         ${optionsOf(field, schema).map(
@@ -243,7 +263,7 @@ function control(field, schema, value, editing) {
 }
 
 /** The settings form; `connection` (edit) or the schema's defaults (create) fill it. */
-function settingsForm(schema, connection) {
+function settingsForm(schema, connection, stores) {
   const editing = Boolean(connection);
   const initial = (field) =>
     editing ? (field.value?.(connection) ?? connection[field.name]) : schema.properties[field.name]?.default;
@@ -263,7 +283,7 @@ function settingsForm(schema, connection) {
                   ? html`<span class="label" id="${fieldId(field.name)}-label">${field.label}</span>`
                   : html`<label for="${fieldId(field.name)}">${field.label}</label>`
               }
-              ${control(field, schema, initial(field), editing)}
+              ${control(field, schema, initial(field), editing, stores)}
               ${field.hint ? html`<p class="hint" id="${fieldId(field.name)}-hint">${field.hint}</p>` : ''}
               <p class="field-error" id="${fieldId(field.name)}-error" hidden></p>
             </div>`,
@@ -433,6 +453,7 @@ export async function connectionsPage(ctx) {
                   <dt>Last poll</dt><dd>${cycleText(c.lastPoll, 'not yet')}</dd>
                 </dl>
                 ${problemNotice(c)}
+                ${storeProblemNotice(c.storeProblem, { link: true })}
               </li>`,
             )}
           </ul>`
@@ -445,7 +466,7 @@ export async function connectionsPage(ctx) {
 
 export async function connectionNew(ctx) {
   ctx.title('Add Connection');
-  const schema = await connectionSettingsSchema();
+  const [schema, stores] = await Promise.all([connectionSettingsSchema(), storeChoices()]);
   if (!ctx.alive()) return;
   render(
     ctx.main,
@@ -454,7 +475,7 @@ export async function connectionNew(ctx) {
     <div class="tiles tiles-picker" role="group" aria-label="Channel">
       <div class="tile tile-selected"><strong>Spartoo</strong><br><span class="muted">Marketplace orders, stock and returns</span></div>
     </div>
-    ${settingsForm(schema, null)}`,
+    ${settingsForm(schema, null, stores)}`,
   );
   const form = $('#settings-form');
   wireMaps(form, schema);
@@ -468,7 +489,11 @@ export async function connectionNew(ctx) {
 export async function connectionPage(ctx) {
   const [id] = ctx.params;
   const path = `/connections/${encodeURIComponent(id)}`;
-  const [connection, schema] = await Promise.all([get(path), connectionSettingsSchema()]);
+  const [connection, schema, stores] = await Promise.all([
+    get(path),
+    connectionSettingsSchema(),
+    storeChoices(),
+  ]);
   if (!ctx.alive()) return;
   ctx.title(connection.name);
   render(
@@ -492,7 +517,7 @@ export async function connectionPage(ctx) {
     </section>
     <section class="card" aria-labelledby="config-title">
       <h2 id="config-title">Orders Configuration</h2>
-      ${settingsForm(schema, connection)}
+      ${settingsForm(schema, connection, stores)}
     </section>
     <section class="card" aria-labelledby="remove-title">
       <h2 id="remove-title">Remove</h2>
@@ -576,6 +601,16 @@ export async function connectionPage(ctx) {
   });
 }
 
+/** The stores a connection can import into (the built-in one alone when /stores cannot be read). */
+async function storeChoices() {
+  try {
+    return (await get('/stores')).items;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    return [{ id: 'builtin', kind: 'builtin', name: 'Built-in store', problem: null }];
+  }
+}
+
 function cycles(connection) {
   return html`<dl class="compact">
     <dt>Status</dt><dd><span class="badge ${connection.active ? 'badge-ok' : 'badge-muted'}">${connection.active ? 'ACTIVE' : 'DISABLED'}</span></dd>
@@ -584,6 +619,7 @@ function cycles(connection) {
     <dt>Last stock push</dt><dd id="last-stock">${cycleText(connection.lastStockSync, 'No stock push yet')}</dd>
   </dl>
   ${problemNotice(connection)}
+  ${storeProblemNotice(connection.storeProblem, { link: true })}
   ${duplicateKeyWarnings(connection)}`;
 }
 

@@ -4,7 +4,7 @@
  * as a download; nothing of it is kept.
  */
 import { ApiError, apiFile } from '../api.js';
-import { $, busy, html, say } from '../dom.js';
+import { $, busy, html, saveFile, say } from '../dom.js';
 
 /** Statuses of an order Spartoo has accepted and not cancelled: it has a slip. */
 const SLIP_STATUSES = new Set([
@@ -45,19 +45,6 @@ export function parcelForm(order) {
   </form>`;
 }
 
-/** Hands a file to the browser as a download. */
-function save({ blob, filename }) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 /**
  * The slip buttons of the order page at `path` (its API path): the whole order's in `actions`, one
  * parcel's in `items` (elements of the page, so nothing outlives it); what happened goes to `result`.
@@ -66,7 +53,7 @@ export function wireDeliverySlips({ actions, items }, path, result) {
   const fetchSlip = async (button, body) =>
     busy(button, 'Asking Spartoo…', async () => {
       try {
-        save(await apiFile(`${path}/delivery-slip`, body));
+        saveFile(await apiFile(`${path}/delivery-slip`, body));
         say(result, 'ok', 'Delivery slip downloaded.');
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;

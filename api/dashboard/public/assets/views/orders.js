@@ -1,15 +1,23 @@
 /** The orders grid (filter, newest first, paging) and the Attention view. */
 import {
+  ApiError,
   ATTENTION_PAGE,
   ATTENTION_STATUSES,
+  apiFile,
   attentionCounts,
   attentionOrders,
   connectionsById,
   get,
   ORDER_STATUSES,
+  post,
   withQuery,
 } from '../api.js';
-import { $, badge, formatMoney, html, render, syncRows, timeTag } from '../dom.js';
+import { $, $$, badge, busy, formatMoney, html, render, saveFile, say, syncRows, timeTag } from '../dom.js';
+
+/** Most orders one bulk decision takes (POST /orders/accept and /orders/refuse). */
+const BULK_MAX = 100;
+/** The status an order must have for the Attention page to offer it for a bulk decision. */
+const DECIDABLE = 'WAITING_ACCEPTANCE';
 
 const PAGE_SIZE = 20;
 /** Cursors of the pages before the current one, per filter, for "Previous page". */
@@ -20,8 +28,17 @@ const when = (value) => (value ? timeTag(value) : '—');
 
 const orderLink = (o) => `#/orders/${encodeURIComponent(o.connectionId)}/${encodeURIComponent(o.orderId)}`;
 
-function orderRow(order, connections, extra) {
+function orderRow(order, connections, extra, selectable) {
   return html`<tr>
+    ${
+      selectable
+        ? order.status === DECIDABLE
+          ? html`<td data-label="Select" class="select-cell"><input type="checkbox" data-select
+              data-connection="${order.connectionId}" data-order="${order.orderId}"
+              aria-label="Select order ${order.orderId}"></td>`
+          : html`<td class="select-cell"></td>`
+        : ''
+    }
     <th scope="row"><a href="${orderLink(order)}">${order.orderId}</a></th>
     <td data-label="Date">${when(order.purchasedAt)}</td>
     <td data-label="Customer">${order.customerName || '—'}</td>
@@ -32,10 +49,16 @@ function orderRow(order, connections, extra) {
   </tr>`;
 }
 
-function ordersTable(id, connections, extraHeading) {
+function ordersTable(id, connections, extraHeading, selectable) {
   return html`<div class="table-wrap">
     <table class="grid stack" id="${id}">
       <thead><tr>
+        ${
+          selectable
+            ? html`<th scope="col" class="select-cell"><input type="checkbox" id="select-all"
+                aria-label="Select every order waiting for a decision"></th>`
+            : ''
+        }
         <th scope="col">Order</th><th scope="col">Date</th><th scope="col">Customer</th>
         <th scope="col" class="num">Total</th><th scope="col">Status</th>
         ${connections.size > 1 ? html`<th scope="col">Connection</th>` : ''}
@@ -64,8 +87,12 @@ export async function ordersPage(ctx) {
     ctx.main,
     html`<div class="page-head">
       <h1>Orders</h1>
-      <a class="button" href="#/attention">Attention</a>
+      <div class="actions">
+        <button type="button" class="button" id="export-csv">Export CSV</button>
+        <a class="button" href="#/attention">Attention</a>
+      </div>
     </div>
+    <p id="export-result" role="status" hidden></p>
     <form class="filters" id="filters">
       <div class="field">
         <label for="filter-status">Status</label>
@@ -100,6 +127,23 @@ export async function ordersPage(ctx) {
       <a class="button" id="page-first" href="${hashFor({})}" hidden>Newest orders</a>
       <a class="button" id="page-next" hidden>Next page →</a>
     </nav>`,
+  );
+
+  // Every order matching the filters (not only this page), as the API writes it: RFC 4180, a header line.
+  $('#export-csv').addEventListener('click', (event) =>
+    busy(event.currentTarget, 'Exporting…', async () => {
+      const result = $('#export-result');
+      try {
+        const file = await apiFile(withQuery('/orders.csv', { status, connectionId }), undefined, {
+          accept: 'text/csv, application/problem+json',
+        });
+        saveFile(file);
+        say(result, 'ok', `Downloaded ${file.filename}.`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        say(result, 'danger', `Export failed: ${error.message}`);
+      }
+    }),
   );
 
   const filters = $('#filters');
@@ -175,7 +219,13 @@ export async function attentionPage(ctx) {
     <p>Orders waiting for your decision, orders where a step failed (open one to retry it), and
       parcels Spartoo reports lost or not delivered.</p>
     <ul class="counters" id="counters"></ul>
-    ${ordersTable('attention', connections, 'Next step')}
+    <div class="bulk" id="bulk" role="group" aria-label="Decide the selected orders">
+      <span id="bulk-count" class="muted">Select orders waiting for a decision to accept or refuse them together.</span>
+      <button type="button" class="button button-primary button-small" id="bulk-accept" disabled>Accept selected</button>
+      <button type="button" class="button button-danger button-small" id="bulk-refuse" disabled>Refuse selected</button>
+    </div>
+    <div id="bulk-result" role="status" tabindex="-1" hidden></div>
+    ${ordersTable('attention', connections, 'Next step', true)}
     <p id="attention-more" class="muted" hidden></p>
     <p id="attention-empty" class="empty" hidden>Nothing needs your attention.</p>`,
   );
@@ -200,8 +250,9 @@ export async function attentionPage(ctx) {
       $('#attention tbody'),
       items,
       (o) => `${o.connectionId}/${o.orderId}`,
-      (o) => orderRow(o, connections, (order) => ORDER_STATUSES[order.status]?.nextStep ?? ''),
+      (o) => orderRow(o, connections, (order) => ORDER_STATUSES[order.status]?.nextStep ?? '', true),
     );
+    selectionChanged();
     $('#attention').hidden = items.length === 0;
     $('#attention-empty').hidden = items.length > 0;
     const cut = shown.filter((s) => orders[s].length >= ATTENTION_PAGE && counts[s] > orders[s].length);
@@ -219,9 +270,81 @@ export async function attentionPage(ctx) {
     navBadge.textContent = total ? String(total) : '';
     navBadge.hidden = !total;
   };
-  show(first);
-  ctx.every(2000, async () => {
+  /** The checked orders (rows kept by syncRows keep their box; a row that changed loses it). */
+  const selected = () => $$('#attention input[data-select]:checked');
+  function selectionChanged() {
+    const boxes = $$('#attention input[data-select]');
+    const count = selected().length;
+    const all = $('#select-all');
+    all.checked = count > 0 && count === boxes.length;
+    all.indeterminate = count > 0 && count < boxes.length;
+    all.disabled = boxes.length === 0;
+    $('#bulk').hidden = boxes.length === 0;
+    $('#bulk-accept').disabled = count === 0;
+    $('#bulk-refuse').disabled = count === 0;
+    $('#bulk-count').textContent = count
+      ? `${count} order${count === 1 ? '' : 's'} selected${count > BULK_MAX ? ` (at most ${BULK_MAX} at a time)` : ''}.`
+      : 'Select orders waiting for a decision to accept or refuse them together.';
+  }
+  $('#attention').addEventListener('change', (event) => {
+    if (event.target.id === 'select-all') {
+      for (const box of $$('#attention input[data-select]')) box.checked = event.target.checked;
+    }
+    selectionChanged();
+  });
+
+  const refresh = async () => {
     const fresh = await load();
     if (ctx.alive()) show(fresh);
-  });
+  };
+  const decide = async (decision, button) => {
+    const orders = selected()
+      .slice(0, BULK_MAX)
+      .map((box) => ({ connectionId: box.dataset.connection, orderId: box.dataset.order }));
+    if (!orders.length) return;
+    const verb = decision === 'accept' ? 'Accept' : 'Refuse';
+    if (
+      decision === 'refuse' &&
+      !window.confirm(
+        `Refuse ${orders.length} order${orders.length === 1 ? '' : 's'} on Spartoo? This cannot be undone.`,
+      )
+    )
+      return;
+    const region = $('#bulk-result');
+    await busy(button, decision === 'accept' ? 'Accepting…' : 'Refusing…', async () => {
+      try {
+        const { results } = await post(`/orders/${decision}`, { orders });
+        const done = results.filter((r) => r.ok).length;
+        region.className = `notice notice-${done === results.length ? 'ok' : done ? 'warn' : 'danger'}`;
+        render(
+          region,
+          html`<p><strong>${verb}: ${done} of ${results.length} done.</strong></p>
+          <ul class="bulk-results">${results.map(
+            (r) => html`<li data-result="${r.ok ? 'ok' : 'failed'}" data-order="${r.orderId}">
+              <a href="${orderLink(r)}">${r.orderId}</a>${
+                connections.size > 1 ? ` (${connections.get(r.connectionId)?.name ?? r.connectionId})` : ''
+              }: ${
+                r.ok
+                  ? html`<span class="ok">done</span>${r.status ? html` — ${ORDER_STATUSES[r.status]?.label ?? r.status}` : ''}`
+                  : html`<span class="danger">not done</span> — ${r.error ?? 'refused'}`
+              }</li>`,
+          )}</ul>`,
+        );
+        region.hidden = false;
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        say(region, 'danger', `${verb}: nothing sent. ${error.message}`);
+      }
+      region.focus();
+      for (const box of selected()) box.checked = false;
+      window.dispatchEvent(new Event('orders-changed'));
+      await refresh();
+    });
+    selectionChanged();
+  };
+  $('#bulk-accept').addEventListener('click', (event) => decide('accept', event.currentTarget));
+  $('#bulk-refuse').addEventListener('click', (event) => decide('refuse', event.currentTarget));
+
+  show(first);
+  ctx.every(2000, refresh);
 }
