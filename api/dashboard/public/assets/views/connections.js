@@ -117,6 +117,22 @@ const FIELDS = [
   },
   {
     group: 'Acceptance',
+    name: 'acceptanceDeadlineHours',
+    label: 'Acceptance deadline (hours)',
+    type: 'decimal',
+    nullable: true,
+    hint: 'Spartoo cancels orders not accepted in time: hours after the purchase (decimals allowed, at most 720). You are reminded at 75 %. Empty: no deadline.',
+  },
+  {
+    group: 'Acceptance',
+    name: 'autoRefuseAtDeadline',
+    label: 'Refuse at the deadline',
+    type: 'select',
+    options: YES_NO,
+    hint: 'Yes: an order still waiting at its deadline is refused. No: it is marked as past its deadline.',
+  },
+  {
+    group: 'Acceptance',
     name: 'productIdentificationAttribute',
     label: 'Product Identification Attribute',
     type: 'text',
@@ -337,7 +353,7 @@ function readForm(form, editing) {
     } else if (field.type === 'decimal' || field.type === 'integer') {
       const number = Number(text.replace(',', '.'));
       if (text === '') {
-        if (editing) body[field.name] = null;
+        if (editing || field.nullable) body[field.name] = null;
       } else body[field.name] = Number.isNaN(number) ? text : number;
     } else if (field.type === 'date') {
       body[field.name] = text || null;

@@ -2,6 +2,7 @@
 import { ApiError, connectionsById, get, ORDER_STATUSES, post, withQuery } from '../api.js';
 import { $, badge, busy, formatMoney, html, humanize, render, safeUrl, say, tabs, timeTag } from '../dom.js';
 import { parcelForm, slipButton, wireDeliverySlips } from './delivery-slip.js';
+import { deadlineNotice, editAddressButton, wireAddressFix } from './order-deadline.js';
 import { returnAcceptDialog, wireReturnAccept } from './return-accept.js';
 
 const SPARTOO_STATUSES = {
@@ -102,6 +103,7 @@ function general(order, connection) {
       <dt>Spartoo status</dt><dd>${order.spartooStatus === null ? '—' : `${order.spartooStatus} — ${SPARTOO_STATUSES[order.spartooStatus] ?? 'unknown'}`}</dd>
       <dt>Connection</dt><dd><a href="#/connections/${encodeURIComponent(order.connectionId)}">${connection?.name ?? order.connectionId}</a></dd>
       <dt>Purchased</dt><dd>${when(order.purchasedAt)}</dd>
+      <dt>Acceptance deadline</dt><dd id="deadline-time">${order.acceptanceDeadline ? html`${timeTag(order.acceptanceDeadline)}${order.deadlinePassed ? ' (passed while waiting)' : ''}` : '—'}</dd>
       <dt>Customer</dt><dd>${order.customerName || '—'}</dd>
       <dt>Spartoo shipping</dt><dd>${order.shippingName || '—'}</dd>
       <dt>Store shipping method</dt><dd>${order.storeShippingMethod || '—'}</dd>
@@ -259,7 +261,7 @@ function actions(order) {
   const failed = order.status.endsWith('_FAILED');
   return html`
     ${statusNotice(order)}
-    ${waiting ? html`<p>This order waits for your decision on Spartoo.</p>` : ''}
+    ${waiting ? html`<p>This order waits for your decision on Spartoo.</p>${deadlineNotice(order)}` : ''}
     <div class="actions">
       ${
         waiting
@@ -268,6 +270,7 @@ function actions(order) {
           : ''
       }
       ${failed ? html`<button type="button" class="button button-primary" id="retry-order" data-decision="retry">Retry</button>` : ''}
+      ${editAddressButton(order)}
       ${slipButton(order)}
       <a class="external" id="workflow-link" href="${safeUrl(order.temporalUiUrl)}" target="_blank" rel="noopener">Workflow history in Temporal UI</a>
     </div>`;
@@ -300,6 +303,7 @@ export async function orderPage(ctx) {
       <div id="order-actions" class="order-actions"></div>
       <p id="action-result" role="status" tabindex="-1" hidden></p>
     </section>
+    <section class="card" id="address-fix" aria-label="Edit shipping address" hidden></section>
     <div class="tabs" id="order-tabs">
       <div role="tablist" aria-label="Order details">
         ${TABS.map(
@@ -344,7 +348,8 @@ export async function orderPage(ctx) {
     render(
       $('#panel-address'),
       html`<div class="columns">${address('Billing address', order.billingAddress, 'billing-address')}
-        ${address(order.shippingAddress?.relayPointId ? 'Shipping address (relay point)' : 'Shipping address', order.shippingAddress, 'shipping-address')}</div>`,
+        ${address(order.shippingAddress?.relayPointId ? 'Shipping address (relay point)' : 'Shipping address', order.shippingAddress, 'shipping-address')}</div>
+        ${order.shippingAddressCorrected ? html`<p class="muted" id="address-corrected">The shipping address was corrected here: your shop gets this one; Spartoo keeps the address it had (it freezes it once an order is accepted).</p>` : ''}`,
     );
     render($('#panel-items'), items(order));
     render($('#panel-shipments'), shipments(order));
@@ -360,6 +365,14 @@ export async function orderPage(ctx) {
 
   const result = $('#action-result');
   wireDeliverySlips({ actions: $('#order-actions'), items: $('#panel-items') }, path, result);
+  wireAddressFix(
+    { actions: $('#order-actions'), container: $('#address-fix'), result },
+    path,
+    () => state.order,
+    (order) => {
+      if (ctx.alive()) draw(order);
+    },
+  );
   const returnAccept = wireReturnAccept(ctx.main, async (returnId) => {
     say(result, 'ok', `Return ${returnId} accepted.`);
     await loadReturns();

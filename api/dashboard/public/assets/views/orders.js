@@ -13,6 +13,10 @@ import {
   withQuery,
 } from '../api.js';
 import { $, $$, badge, busy, formatMoney, html, render, saveFile, say, syncRows, timeTag } from '../dom.js';
+import { deadlineNote } from './order-deadline.js';
+
+/** The Attention list's next step, with the time left before an order's acceptance deadline. */
+const attentionStep = (order) => html`${ORDER_STATUSES[order.status]?.nextStep ?? ''} ${deadlineNote(order)}`;
 
 /** Most orders one bulk decision takes (POST /orders/accept and /orders/refuse). */
 const BULK_MAX = 100;
@@ -250,7 +254,7 @@ export async function attentionPage(ctx) {
       $('#attention tbody'),
       items,
       (o) => `${o.connectionId}/${o.orderId}`,
-      (o) => orderRow(o, connections, (order) => ORDER_STATUSES[order.status]?.nextStep ?? '', true),
+      (o) => orderRow(o, connections, attentionStep, true),
     );
     selectionChanged();
     $('#attention').hidden = items.length === 0;
