@@ -148,8 +148,8 @@ export async function ensureClusterTools(log: Log = console.log): Promise<Cluste
   const started = Date.now();
   log(
     'Temporal cluster tools: building the Temporal server, temporal-sql-tool and the Temporal UI server with Go ' +
-      `into ${toolCacheDir()}. This happens once per machine: about 4 minutes when the Temporal CLI's ` +
-      'build left Go caches warm, 10 or more on a fresh machine (module downloads included).',
+      `into ${toolCacheDir()}. This happens once per machine: 7.6 CPU-minutes from empty Go caches, module ` +
+      'downloads included (about 4 to 5 minutes on an idle 2-core machine, 15 on a busy one; README "The cluster").',
   );
   if (needServer) {
     const target = serverToolsDir();
