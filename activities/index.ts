@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import type { ConnectionRepository } from '../db/connections';
+import { createCustomerDataEraser } from '../db/customer-data';
 import { createNotificationRepository } from '../db/notifications';
 import { createOrderRepository } from '../db/orders';
 import { createReservationLedger } from '../db/reservations';
@@ -15,6 +16,7 @@ import { createConnectionActivities } from './connection';
 import { withCleanFailures } from './failures';
 import { createNotifier } from './notifications';
 import { createOrderActivities } from './orders';
+import { createRetentionActivities } from './retention';
 import { createReturnActivities } from './returns';
 import { createShopEventActivities } from './shop-events';
 import { createStockActivities } from './stock';
@@ -34,6 +36,8 @@ export interface ActivityDependencies {
   notifications?: NotificationOptions;
   /** STORE_RECONCILE_SECONDS: the period of each shop store's reconciliation (default 300). */
   storeReconcileSeconds?: number;
+  /** CUSTOMER_DATA_RETENTION_DAYS: finished orders lose their customer data after it (default 365). */
+  customerDataRetentionDays?: number;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -71,6 +75,10 @@ export function createActivities(deps: ActivityDependencies) {
       reconcileSeconds: deps.storeReconcileSeconds,
     }),
     ...notifier.activities,
+    ...createRetentionActivities({
+      eraser: createCustomerDataEraser(deps.db, deps.stores.builtin),
+      retentionDays: deps.customerDataRetentionDays,
+    }),
   });
 }
 

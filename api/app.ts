@@ -19,6 +19,7 @@ import type { DatabaseStore } from '../store/database-store';
 import type { StoreRegistry } from '../store/registry';
 import { errorHandler, sendProblem } from './problem';
 import { connectionRoutes } from './routes/connections';
+import { customerDataRoutes } from './routes/customer-data';
 import { dashboardRoutes } from './routes/dashboard';
 import { deliverySlipRoutes } from './routes/delivery-slips';
 import { healthRoutes } from './routes/health';
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, deps);
   await app.register(connectionRoutes, deps);
   await app.register(orderRoutes, deps);
+  await app.register(customerDataRoutes, deps);
   await app.register(deliverySlipRoutes, deps);
   await app.register(orderBatchRoutes, deps);
   await app.register(storeRoutes, deps);

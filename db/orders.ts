@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AcceptanceDecision } from '../domain/acceptance';
-import type { Address } from '../domain/types';
+import { eraseSpartooOrder } from '../domain/customer-data';
 import { FINISHED_ORDER_STATUSES, type OrderStatus } from '../domain/statuses';
+import type { Address } from '../domain/types';
 import type { SpartooOrder } from '../spartoo/types';
 import type { Database } from './client';
 import { orderLog, orders } from './schema';
@@ -96,12 +97,14 @@ export function createOrderRepository(db: Database) {
         })
         .onConflictDoUpdate({
           target: [orders.connectionId, orders.orderId],
+          // An order whose customer data was erased (db/customer-data.ts) is not given it back by a
+          // later read of Spartoo's copy (a shipped order is followed for 60 days).
           set: {
             spartooStatus: order.ordersStatusId,
             purchasedAt: new Date(order.datePurchased),
-            customerName,
+            customerName: sql`case when ${orders.detail} ? 'erasedAt' then '' else ${customerName} end`,
             totalCents: order.orderTotalCents,
-            detail: sql`${orders.detail} || jsonb_build_object('spartoo', ${JSON.stringify(order)}::jsonb)`,
+            detail: sql`${orders.detail} || jsonb_build_object('spartoo', case when ${orders.detail} ? 'erasedAt' then ${JSON.stringify(eraseSpartooOrder(order))}::jsonb else ${JSON.stringify(order)}::jsonb end)`,
             updatedAt: new Date(),
           },
         });

@@ -34,6 +34,8 @@ export interface Config {
   publicUrl: string;
   /** STORE_RECONCILE_SECONDS: how often each shop store's recent orders are read again (default 300). */
   storeReconcileSeconds: number;
+  /** CUSTOMER_DATA_RETENTION_DAYS: a finished order's customer data is erased after it (default 365). */
+  customerDataRetentionDays: number;
   /** DEMO_STORE: the shop `npm start`'s demo imports into (builtin, or a sandbox of shopify / woocommerce). */
   demoStore: StoreKindName;
   /** SHOPIFY_SANDBOX_PORT (3200) and WOOCOMMERCE_SANDBOX_PORT (3300): the demo's shop sandboxes. */
@@ -102,6 +104,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     allowCustomUrls: flag(env, 'SPARTOO_ALLOW_CUSTOM_URL') ?? demo,
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     storeReconcileSeconds: positiveInt(env, 'STORE_RECONCILE_SECONDS', 300),
+    customerDataRetentionDays: positiveInt(env, 'CUSTOMER_DATA_RETENTION_DAYS', 365),
     demoStore: storeKind(env, 'DEMO_STORE'),
     shopifySandboxPort: intVar(env, 'SHOPIFY_SANDBOX_PORT', 3200),
     wooCommerceSandboxPort: intVar(env, 'WOOCOMMERCE_SANDBOX_PORT', 3300),

@@ -80,6 +80,7 @@ export function workerDependencies(services: Services, client: Client, config: C
     spartooTimeoutMs: config.spartooTimeoutMs,
     notifications: services.notificationOptions,
     storeReconcileSeconds: config.storeReconcileSeconds,
+    customerDataRetentionDays: config.customerDataRetentionDays,
   };
 }
 
@@ -96,6 +97,8 @@ export async function ensureConnectionWorkflows(
   const gateway = createWorkflowGateway(client, config.taskQueue);
   const ids = (await services.connections.list()).map((c) => c.id);
   const shops = (await services.stores.records.list()).filter((s) => s.kind !== 'builtin').map((s) => s.id);
+  // The periodic erasure of old customer data (one for the product; not counted: it is no connection's).
+  await gateway.ensureRetention();
   return (await gateway.ensureConnections(ids)) + (await gateway.ensureStores(shops));
 }
 

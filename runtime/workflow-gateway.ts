@@ -32,6 +32,7 @@ import {
   syncOrdersUpdate,
 } from '../workflows/messages';
 import { type NotificationWorkflowInput, notificationWorkflowId } from '../workflows/notification-messages';
+import { type RetentionWorkflowInput, retentionWorkflowId } from '../workflows/retention-messages';
 import { ConnectionIdKey, OrderStatusKey, SpartooOrderIdKey } from '../workflows/search-attributes';
 import { type StoreWorkflowInput, storeDeletedSignal, storeWorkflowId } from '../workflows/store-messages';
 
@@ -211,6 +212,21 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
         restarted++;
       }
       return restarted;
+    },
+
+    /**
+     * The periodic erasure of customer data past CUSTOMER_DATA_RETENTION_DAYS (workflows/retention.ts),
+     * one for the whole product; idempotent: one already running is left as it is.
+     */
+    async ensureRetention(input: RetentionWorkflowInput = {}): Promise<string> {
+      const workflowId = retentionWorkflowId(taskQueue);
+      await client.workflow.start('retentionWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [input] as [RetentionWorkflowInput],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      return workflowId;
     },
 
     async settingsChanged(connectionId: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Database } from '../db/client';
 import { storeOrders, storeProducts, storeRestocks } from '../db/schema';
 import { type DuplicateProductKey, productsByKey, sortProductIds } from '../domain/product-keys';
 import { BUILTIN_STORE_NAME } from '../domain/stores';
-import type { StoreProduct } from '../domain/types';
+import type { Address, StoreProduct } from '../domain/types';
 import {
   ImportRejectedError,
   type ImportRequest,
@@ -282,6 +282,44 @@ export function createDatabaseStore(db: Database) {
     },
 
     /** The merchant ships: carrier and tracking number recorded once the parcel leaves. */
+    /**
+     * Customer data has a lifetime (issue 13, item 12): blanks the billing and shipping addresses of the
+     * store order imported for a marketplace order (names, street, e-mail, phone; the country and a
+     * relay point's id stay). Idempotent; false when the store has no such order.
+     */
+    async eraseCustomerData(connectionId: string, marketplaceOrderId: string): Promise<boolean> {
+      const blank = (a: Address): Address => ({
+        firstName: '',
+        lastName: '',
+        company: '',
+        street: '',
+        suburb: '',
+        city: '',
+        postcode: '',
+        state: '',
+        country: a.country,
+        ...(a.relayPointId ? { relayPointId: a.relayPointId } : {}),
+      });
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(storeOrders)
+          .where(
+            and(
+              eq(storeOrders.connectionId, connectionId),
+              eq(storeOrders.marketplaceOrderId, marketplaceOrderId),
+            ),
+          )
+          .for('update');
+        if (!row) return false;
+        await tx
+          .update(storeOrders)
+          .set({ billingAddress: blank(row.billingAddress), shippingAddress: blank(row.shippingAddress) })
+          .where(eq(storeOrders.id, row.id));
+        return true;
+      });
+    },
+
     async shipOrder(storeOrderId: string | number, shipment: { carrier: string; trackingNumber: string }) {
       const id = serialOf(storeOrderId);
       if (id === undefined) return undefined;
