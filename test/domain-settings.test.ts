@@ -39,6 +39,8 @@ describe('connectionSettingsSchema', () => {
       pollIntervalSeconds: 300,
       stockSyncIntervalSeconds: 600,
       storeId: 'builtin',
+      acceptanceDeadlineHours: 48,
+      autoRefuseAtDeadline: false,
     });
     expect(DEFAULT_BASE_URL).toBe('https://sws.spartoo.com/mp/');
   });
