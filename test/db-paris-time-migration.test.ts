@@ -41,9 +41,11 @@ function migrationsWhere(keep: (entry: JournalEntry) => boolean): string {
 const BEFORE = {
   // What every database made by the product before this fix holds.
   'only 0000_init': (entry: JournalEntry) => entry.tag === '0000_init',
-  // A database that ran a later migration first (while 0001 was written): 0001's `when` is the
-  // latest, so drizzle still applies it there.
-  'every migration but 0001': (entry: JournalEntry) => entry.tag !== '0001_paris_time',
+  // A database that ran a later migration first (0002, while 0001 was written): 0001's `when` is
+  // later than 0002's, so drizzle still applies it there. (Migrations after 0002 were written after
+  // 0001 shipped, with later `when`s: no database holds one of them without 0001.)
+  'every migration but 0001': (entry: JournalEntry) =>
+    entry.tag === '0000_init' || entry.tag === '0002_unreadable_orders_and_reservations',
 };
 
 /** Neither UTC nor Paris: the migration must not lean on the session's time zone. */

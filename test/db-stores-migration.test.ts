@@ -16,12 +16,12 @@ const migrationsFolder = fileURLToPath(new URL('../db/migrations', import.meta.u
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'spartoo-stores-migration-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** The migrations folder without 0003 and later: what the product held before stores. */
-function migrationsBeforeStores(): string {
-  const folder = path.join(scratch, 'before');
+/** The migrations folder up to `lastIdx`: what the product held before stores (2), or with them (3). */
+function migrationsThrough(lastIdx: number): string {
+  const folder = path.join(scratch, `through-${lastIdx}`);
   mkdirSync(path.join(folder, 'meta'), { recursive: true });
   const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8'));
-  journal.entries = journal.entries.filter((e: { idx: number }) => e.idx < 3);
+  journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= lastIdx);
   writeFileSync(path.join(folder, 'meta/_journal.json'), JSON.stringify(journal));
   for (const { tag } of journal.entries as { tag: string }[])
     cpSync(path.join(migrationsFolder, `${tag}.sql`), path.join(folder, `${tag}.sql`));
@@ -33,7 +33,7 @@ describe('migration 0003_stores', () => {
     const client = new PGlite();
     try {
       const db = drizzle(client);
-      await migrate(db, { migrationsFolder: migrationsBeforeStores() });
+      await migrate(db, { migrationsFolder: migrationsThrough(2) });
       await client.exec(`
         INSERT INTO connections (id, name, api_key_encrypted, api_key_last4, settings)
         VALUES ('c1', 'Old', 'sealed', '1234', '{"name": "Old", "pollIntervalSeconds": 300}');
@@ -45,7 +45,8 @@ describe('migration 0003_stores', () => {
                ('c1', 'o2', 'WAITING_ACCEPTANCE', '{"shipments": []}');
       `);
 
-      await migrate(db, { migrationsFolder });
+      // 0003 alone: later migrations change these rows in their own ways.
+      await migrate(db, { migrationsFolder: migrationsThrough(3) });
 
       const query = async (text: string) => (await client.query<Record<string, unknown>>(text)).rows;
       expect(await query('SELECT id, kind, name, config, secrets_encrypted, problem FROM stores')).toEqual([
