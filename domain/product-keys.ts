@@ -10,17 +10,21 @@ import type { StoreProduct } from './types';
 
 /**
  * Value of the identification attribute of a product, trimmed; undefined when absent or blank, or when
- * the attribute is none of `id`, `sku`, `ean`, `attributes.<name>` (settings validation excludes that).
+ * the attribute is none of `id`, `sku`, `ean`, `attributes.<name>`, `metafield.<namespace>.<key>`
+ * (settings validation excludes that). A shop adapter carries a Shopify metafield's value in the
+ * product's `attributes` under the attribute's whole name (`attributes['metafield.spartoo.ref']`).
  */
 export function productKey(product: StoreProduct, attribute: string): string | undefined {
   let value: unknown;
+  const attrs = product.attributes;
+  // Own properties only: `attributes.constructor` must not find Object.prototype.constructor.
+  const own = (name: string) => (attrs && Object.hasOwn(attrs, name) ? attrs[name] : undefined);
   if (attribute === 'id' || attribute === 'sku' || attribute === 'ean') {
     value = product[attribute];
   } else if (attribute.startsWith('attributes.')) {
-    const name = attribute.slice('attributes.'.length);
-    const attrs = product.attributes;
-    // Own properties only: `attributes.constructor` must not find Object.prototype.constructor.
-    value = attrs && Object.hasOwn(attrs, name) ? attrs[name] : undefined;
+    value = own(attribute.slice('attributes.'.length));
+  } else if (attribute.startsWith('metafield.')) {
+    value = own(attribute);
   }
   // Numbers are tolerated: an EAN stored as a number in free-form attributes still matches.
   if (typeof value === 'number' && Number.isFinite(value)) value = String(value);

@@ -76,7 +76,10 @@ const threshold = z
 
 const identificationAttribute = z
   .string()
-  .regex(/^(id|sku|ean|attributes\.[^\s.]+)$/, 'must be id, sku, ean or attributes.<name>');
+  .regex(
+    /^(id|sku|ean|attributes\.[^\s.]+|metafield\.[^\s.]+\.[^\s.]+)$/,
+    'must be id, sku, ean, attributes.<name> or metafield.<namespace>.<key> (Shopify)',
+  );
 
 /** A real calendar day: 2026-02-30 is rejected, not rolled over. */
 const isoDay = z

@@ -103,6 +103,13 @@ describe('productKey', () => {
     expect(productKey(product(), 'name')).toBeUndefined();
   });
 
+  it('reads a Shopify metafield from the attributes its adapter fills, under the whole attribute name', () => {
+    const variant = product({ attributes: { 'metafield.spartoo.ref': ' REF-9 ' } });
+    expect(productKey(variant, 'metafield.spartoo.ref')).toBe('REF-9');
+    expect(productKey(variant, 'metafield.spartoo.other')).toBeUndefined();
+    expect(productKey(product({ attributes: {} }), 'metafield.constructor.x')).toBeUndefined();
+  });
+
   it('accepts a number stored in free-form attributes', () => {
     const withNumber = product({ attributes: { ean: 3600000000001 as unknown as string } });
     expect(productKey(withNumber, 'attributes.ean')).toBe('3600000000001');

@@ -128,7 +128,7 @@ describe('connectionSettingsSchema', () => {
     ).toBe(null);
   });
 
-  it.each(['id', 'sku', 'ean', 'attributes.color', 'attributes.supplier_ref'])(
+  it.each(['id', 'sku', 'ean', 'attributes.color', 'attributes.supplier_ref', 'metafield.spartoo.ref'])(
     'accepts identification attribute %s',
     (attribute) => {
       expect(
@@ -147,6 +147,8 @@ describe('connectionSettingsSchema', () => {
     'attributes',
     'attributes.a.b',
     'attributes.my ref',
+    'metafield.spartoo',
+    'metafield.a.b.c',
     ' sku',
     '',
   ])('rejects identification attribute %j', (attribute) => {
