@@ -135,7 +135,7 @@ describe('dashboard', () => {
 
     await page.getByLabel('Name', { exact: true }).fill('Spartoo France');
     await page.getByLabel('API key').fill(partenaire);
-    await page.getByLabel('Spartoo webservice URL').fill(sandbox.baseUrl);
+    await page.getByLabel('Custom webservice URL').fill(sandbox.baseUrl);
     await page.getByLabel('Accept Orders Automatically').selectOption('true');
     await page.getByLabel('Threshold', { exact: true }).fill('12');
     await page.getByRole('button', { name: 'Add Connection' }).click();

@@ -133,5 +133,6 @@ describe('worker killed during an import', () => {
     expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(2);
     expect((await stack.store.getProduct('CRASH-1'))!.stock).toBe(8);
     expect((await sandbox.order(orderId)).orders_status_id).toBe(2);
-  });
+    // Two worker starts and the 35 s activity timeout before the retry (workflows/activity-proxies.ts).
+  }, 150_000);
 });
