@@ -54,7 +54,7 @@ describe('npm run bench -- --stock-sizes 2000 --changed 100', () => {
     expect(
       numbers(
         run.stdout,
-        /^incremental push wall time: [\d.]+ s \("Push stock now" to its answer, (\d+) sizes sent\)$/m,
+        /^incremental push wall time: [\d.]+ s \(an automatic cycle's start to its result, (\d+) sizes sent\)$/m,
       ),
     ).toEqual([100]);
     expect(run.stdout).toMatch(/^full push wall time: [\d.]+ s/m);

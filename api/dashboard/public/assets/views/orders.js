@@ -16,7 +16,11 @@ import { $, $$, badge, busy, formatMoney, html, render, saveFile, say, syncRows,
 import { deadlineNote } from './order-deadline.js';
 
 /** The Attention list's next step, with the time left before an order's acceptance deadline. */
-const attentionStep = (order) => html`${ORDER_STATUSES[order.status]?.nextStep ?? ''} ${deadlineNote(order)}`;
+const attentionStep = (order) => {
+  const step = ORDER_STATUSES[order.status]?.nextStep ?? '';
+  const note = deadlineNote(order);
+  return note ? html`${step} ${note}` : step;
+};
 
 /** Most orders one bulk decision takes (POST /orders/accept and /orders/refuse). */
 const BULK_MAX = 100;
