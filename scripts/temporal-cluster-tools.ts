@@ -149,7 +149,7 @@ export async function ensureClusterTools(log: Log = console.log): Promise<Cluste
   log(
     'Temporal cluster tools: building the Temporal server, temporal-sql-tool and the Temporal UI server with Go ' +
       `into ${toolCacheDir()}. This happens once per machine: 7.6 CPU-minutes from empty Go caches, module ` +
-      'downloads included (4 to 5 minutes on an idle 2-core machine, 15 on a busy one), 4 minutes after the CLI's build (README "The cluster").',
+      'downloads included (4 to 5 minutes on an idle 2-core machine, 15 on a busy one), 4 minutes after the CLI build (README "The cluster").',
   );
   if (needServer) {
     const target = serverToolsDir();
