@@ -22,9 +22,9 @@ import {
   productId,
   RATE_LIMIT_BURST_MS,
   ratePause,
+  settledOrders,
   statusCounts,
   trackingNumber,
-  waitForShippedInProduct,
 } from './run';
 import { countBy, mapLimit, megabytes, percentile, rate, seconds } from './stats';
 
@@ -460,27 +460,15 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
     const shippedAt = new Map<string, number>();
     for (const c of ships) if (c.params.oID) shippedAt.set(c.params.oID, Date.parse(c.at));
     const durationMs = Math.max(...orderIds.map((id) => shippedAt.get(id) ?? Date.now())) - t0;
-    const shippedInProduct = await waitForShippedInProduct(http, connectionId, N);
-    const storeOrders = await http.all<{ marketplaceOrderId: string }>(
-      `/store/orders?connectionId=${connectionId}&limit=500`,
-    );
-    const storePerOrder = countBy(storeOrders, (o) => o.marketplaceOrderId);
-    let sandboxShipped = 0;
-    for (const id of orderIds) {
-      const o = await sandbox.order(id);
-      if (o.orders_status_id === 3 && o.tracking_number === trackingNumber(id)) sandboxShipped++;
-    }
-    const exactlyOne = (counts: Map<string, number>) => orderIds.filter((id) => counts.get(id) === 1).length;
-    const toAwaiting: number[] = [];
-    const toShipped: number[] = [];
-    for (const id of orderIds) {
-      const seen = state.seenAt.get(id);
-      if (seen === undefined) continue;
-      const awaiting = state.awaitingAt.get(id);
-      const shipped = shippedAt.get(id);
-      if (awaiting !== undefined) toAwaiting.push(awaiting - seen);
-      if (shipped !== undefined) toShipped.push(shipped - seen);
-    }
+    const {
+      shippedInProduct,
+      storeOrders,
+      storePerOrder,
+      sandboxShipped,
+      exactlyOne,
+      toAwaiting,
+      toShipped,
+    } = await settledOrders({ http, sandbox, connectionId, orderIds, state, shippedAt });
     const history = await client.workflow
       .getHandle(orderWorkflowId(connectionId, orderIds[0]!))
       .fetchHistory();

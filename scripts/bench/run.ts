@@ -486,29 +486,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const durationMs = runEnd - t0;
 
     // ---- What the product shows ------------------------------------------------------------------------------------
-    const shippedInProduct = await waitForShippedInProduct(http, connectionId, N);
-    const storeOrders = await http.all<{ marketplaceOrderId: string }>(
-      `/store/orders?connectionId=${connectionId}&limit=500`,
-    );
-    const storePerOrder = countBy(storeOrders, (o) => o.marketplaceOrderId);
-    let sandboxShipped = 0;
-    for (const id of orderIds) {
-      const o = await sandbox.order(id);
-      if (o.orders_status_id === 3 && o.tracking_number === trackingNumber(id)) sandboxShipped++;
-    }
-    const exactlyOne = (counts: Map<string, number>) => orderIds.filter((id) => counts.get(id) === 1).length;
-
-    // ---- Latencies -------------------------------------------------------------------------------------------------------
-    const toAwaiting: number[] = [];
-    const toShipped: number[] = [];
-    for (const id of orderIds) {
-      const seen = state.seenAt.get(id);
-      if (seen === undefined) continue;
-      const awaiting = state.awaitingAt.get(id);
-      const shipped = shippedAt.get(id);
-      if (awaiting !== undefined) toAwaiting.push(awaiting - seen);
-      if (shipped !== undefined) toShipped.push(shipped - seen);
-    }
+    const {
+      shippedInProduct,
+      storeOrders,
+      storePerOrder,
+      sandboxShipped,
+      exactlyOne,
+      toAwaiting,
+      toShipped,
+    } = await settledOrders({ http, sandbox, connectionId, orderIds, state, shippedAt });
 
     // ---- An order's history: its shape sets the baseline ----------------------------------------------------------
     const history = await client.workflow
@@ -614,6 +600,43 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
 export const productId = (i: number) => `BENCH-${String(i).padStart(3, '0')}`;
 export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
+
+/**
+ * What every orders mode checks once the run settled: orders SHIPPED in the product and on the sandbox,
+ * store orders per Spartoo order (exactly once), and each order's latencies from the poll that saw it.
+ */
+export async function settledOrders(run: {
+  http: ApiClient;
+  sandbox: { order(id: string): Promise<{ orders_status_id: number; tracking_number?: string }> };
+  connectionId: string;
+  orderIds: string[];
+  state: { seenAt: Map<string, number>; awaitingAt: Map<string, number> };
+  shippedAt: Map<string, number>;
+}) {
+  const { http, sandbox, connectionId, orderIds, state, shippedAt } = run;
+  const shippedInProduct = await waitForShippedInProduct(http, connectionId, orderIds.length);
+  const storeOrders = await http.all<{ marketplaceOrderId: string }>(
+    `/store/orders?connectionId=${connectionId}&limit=500`,
+  );
+  const storePerOrder = countBy(storeOrders, (o) => o.marketplaceOrderId);
+  let sandboxShipped = 0;
+  for (const id of orderIds) {
+    const o = await sandbox.order(id);
+    if (o.orders_status_id === 3 && o.tracking_number === trackingNumber(id)) sandboxShipped++;
+  }
+  const exactlyOne = (counts: Map<string, number>) => orderIds.filter((id) => counts.get(id) === 1).length;
+  const toAwaiting: number[] = [];
+  const toShipped: number[] = [];
+  for (const id of orderIds) {
+    const seen = state.seenAt.get(id);
+    if (seen === undefined) continue;
+    const awaiting = state.awaitingAt.get(id);
+    const shipped = shippedAt.get(id);
+    if (awaiting !== undefined) toAwaiting.push(awaiting - seen);
+    if (shipped !== undefined) toShipped.push(shipped - seen);
+  }
+  return { shippedInProduct, storeOrders, storePerOrder, sandboxShipped, exactlyOne, toAwaiting, toShipped };
+}
 
 export async function statusCounts(http: ApiClient, connectionId: string) {
   const orders = await http.all<{ status: string }>(`/orders?connectionId=${connectionId}&limit=500`);
