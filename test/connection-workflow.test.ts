@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotPhaseMs } from '../domain/cycle-slots';
 import { connectionStateQuery, connectionWorkflowId, orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import { type Sandbox, startSandbox } from './support/sandbox';
@@ -224,6 +225,43 @@ describe('connection workflow', () => {
     expect((await stack.store.getProduct('BOOT-40'))!.stock).toBe(stockBefore + 1);
     await recordHistory(stack.client, `spartoo-return/${c.id}/${returnId}`, 'return-accepted');
   });
+
+  it('polls on its own slots: every timer ends on phase + k × interval, the phase from its id (issue 14)', async () => {
+    const c = await connection({ pollIntervalSeconds: 10 });
+    // The first poll at once, then two on slots.
+    const polls = await waitFor(
+      async () =>
+        (await sandbox.calls(c.partenaire)).filter(
+          (call) => call.script === 'xml_export_orders.php' && !call.params.statut && !call.params.oID,
+        ),
+      (list) => list.length >= 3,
+      60_000,
+    );
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    expect((await api('DELETE', `/connections/${c.id}`)).statusCode).toBe(204);
+    const handle = stack.client.workflow.getHandle(connectionWorkflowId(c.id));
+    await handle.result();
+    // Each timer ends exactly on a slot, whenever the cycle before it ran (the slot does not move with
+    // its lateness): no wall-clock assertion. The workflow's clock when it starts the timer is its last
+    // local activity's completion (recorded in the marker), every cycle ending with one.
+    const phase = slotPhaseMs(c.id, 10_000);
+    const ms = (t?: { seconds?: unknown; nanos?: number | null } | null) =>
+      Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+    let clock = 0;
+    const ends: number[] = [];
+    for (const event of (await handle.fetchHistory()).events ?? []) {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName === 'core_local_activity') {
+        const data = marker.details?.data?.payloads?.[0]?.data;
+        clock = ms(JSON.parse(Buffer.from(data ?? []).toString()).complete_time);
+      }
+      const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
+      if (timeout) ends.push(clock + ms(timeout));
+    }
+    expect(ends.length).toBeGreaterThanOrEqual(2);
+    for (const end of ends) expect((((end - phase) % 10_000) + 10_000) % 10_000).toBe(0);
+    await recordHistory(stack.client, connectionWorkflowId(c.id), 'connection-polls-on-slots');
+  }, 90_000);
 
   it('continues as new without losing its watermark', async () => {
     const partenaire = `P-${randomUUID().slice(0, 8)}`;

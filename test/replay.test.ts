@@ -22,6 +22,7 @@ describe('replay of recorded workflow histories', () => {
     expect(names).toMatch(/connection-/);
     expect(names).toMatch(/return-/);
     expect(names).toMatch(/before-robustness\/order-/);
+    expect(names).toMatch(/before-slots\/connection-/);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {

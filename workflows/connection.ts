@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { nextSlotMs } from '../domain/cycle-slots';
 import type { ConnectionSettings } from '../domain/settings';
 import {
   type ConnectionCarry,
@@ -55,7 +56,17 @@ export const SETTINGS_RELOAD_MS = 5 * 60 * 1000;
 const PATCH = {
   disabledWakes: 'disabled-connection-wakes',
   answerWhenDeleted: 'answer-requests-when-deleted',
+  /** Cycles on the connection's own slots (domain/cycle-slots.ts) and runs of CYCLES_PER_RUN. */
+  slots: 'cycles-on-slots',
 } as const;
+
+/**
+ * Continue-as-new after this many cycles (before the slots patch: 500). A connection evicted from the
+ * worker's sticky cache replays its run's history at its next wake, about 13 events a cycle: 50 cycles
+ * (under an hour at a 60 s poll) keep that replay short, for the price of one new run an hour.
+ */
+export const CYCLES_PER_RUN = 50;
+const CYCLES_PER_RUN_BEFORE_SLOTS = 500;
 
 /** An account problem (Spartoo -1, -2, -428) spaces polls and stock pushes to at least this. */
 export const ACCOUNT_BACKOFF_SECONDS = 15 * 60;
@@ -108,8 +119,10 @@ function accountProblem(err: unknown): { code: number; message: string } | undef
 
 /**
  * One per connection (`spartoo-connection/<id>`): polls orders and returns every
- * `pollIntervalSeconds`, pushes stock every `stockSyncIntervalSeconds`, answers "Synchronize Orders"
- * and "Push stock now", reloads its settings every cycle, and continues as new to keep its history short.
+ * `pollIntervalSeconds`, pushes stock every `stockSyncIntervalSeconds`, each on the connection's own
+ * slots (domain/cycle-slots.ts: many connections poll spread over the interval, not together), answers
+ * "Synchronize Orders" and "Push stock now", reloads its settings every cycle, and continues as new to
+ * keep its history short.
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const { connectionId } = input;
@@ -185,8 +198,17 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     },
   );
 
-  const due = (last: string | undefined, seconds: number) =>
-    !last || Date.now() - Date.parse(last) >= seconds * 1000;
+  /**
+   * When the next cycle is due after one that started at `last`: on the connection's next slot, or
+   * (runs recorded before the slots patch) one interval after the last cycle started.
+   */
+  const nextAt = (last: string, seconds: number) =>
+    patched(PATCH.slots)
+      ? nextSlotMs(connectionId, seconds * 1000, Date.parse(last))
+      : Date.parse(last) + seconds * 1000;
+  const due = (last: string | undefined, seconds: number) => !last || Date.now() >= nextAt(last, seconds);
+  const cyclesPerRun = () =>
+    input.maxCyclesPerRun ?? (patched(PATCH.slots) ? CYCLES_PER_RUN : CYCLES_PER_RUN_BEFORE_SLOTS);
 
   for (;;) {
     settings = await local.loadConnectionSettings({ connectionId });
@@ -309,7 +331,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
     state.cycles++;
     const idle = pollsAsked === pollsDone && stockAsked === stockDone;
-    if (idle && (workflowInfo().continueAsNewSuggested || state.cycles >= (input.maxCyclesPerRun ?? 500))) {
+    if (idle && (workflowInfo().continueAsNewSuggested || state.cycles >= cyclesPerRun())) {
       await condition(allHandlersFinished);
       if (pollsAsked === pollsDone && stockAsked === stockDone) {
         await continueAsNew<typeof connectionWorkflow>({
@@ -322,7 +344,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
     // Sleep until the next cycle is due, or a change or a request wakes us.
     const untilDue = (last: string | undefined, seconds: number) =>
-      last ? Math.max(0, Date.parse(last) + seconds * 1000 - Date.now()) : 0;
+      last ? Math.max(0, nextAt(last, seconds) - Date.now()) : 0;
     const waits = [
       ...(pulls() ? [untilDue(carry.lastPollAt, every(settings.pollIntervalSeconds))] : []),
       ...(pushes() ? [untilDue(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds))] : []),
