@@ -1,4 +1,5 @@
 import { runClusterBench } from './bench/cluster';
+import { runConnectionsBench } from './bench/connections';
 import { runHostileDrill } from './bench/hostile';
 import { runBench } from './bench/run';
 import { runStockBench } from './bench/stock';
@@ -12,8 +13,37 @@ import { runStockBench } from './bench/stock';
 // the transient ones, with one line per check (scripts/bench/hostile.ts).
 // `--cluster [--workers N] [--faults]`: the orders through `npm run cluster`'s topology (Temporal server on
 // PostgreSQL, api, N workers, default 2); with --faults, the crash drill (scripts/bench/cluster.ts).
+// `--connections N [--minutes M]`: N connections polling every 60 s, M minutes idle (default 5): poll
+// lateness, spread, CPU per connection (scripts/bench/connections.ts; --poll-seconds S, for the test).
 const USAGE =
-  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N]';
+  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M]';
+
+/** --connections' options taken out of argv (which then must hold nothing else). */
+function connectionsArgs(argv: string[]) {
+  const found: Record<string, number> = {};
+  const rest: string[] = [];
+  const checks: Record<string, [(n: number) => boolean, string]> = {
+    '--connections': [(n) => Number.isInteger(n) && n >= 1, 'a positive integer'],
+    '--minutes': [(n) => n > 0, 'a positive number'],
+    '--poll-seconds': [(n) => Number.isInteger(n) && n >= 10, 'an integer of at least 10'],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const check = checks[name];
+    if (!check) {
+      rest.push(argv[i]!);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (!check[0](Number(value))) throw new Error(`${name} must be ${check[1]}, got "${value}"`);
+    found[name] = Number(value);
+  }
+  const connections = found['--connections'];
+  if (connections === undefined && rest.length < argv.length)
+    throw new Error('--minutes goes with --connections N');
+  if (connections !== undefined && rest.length) throw new Error('--connections goes with --minutes M only');
+  return { connections, minutes: found['--minutes'], pollIntervalSeconds: found['--poll-seconds'], rest };
+}
 
 function parseArgs(argv: string[]) {
   let orders: number | undefined;
@@ -71,20 +101,21 @@ function parseArgs(argv: string[]) {
 }
 
 try {
-  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(
-    process.argv.slice(2),
-  );
+  const { connections, minutes, pollIntervalSeconds, rest } = connectionsArgs(process.argv.slice(2));
+  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(rest);
   const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
   const log = (line: string) => console.error(line);
   // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts);
   // --hostile: the drill (scripts/bench/hostile.ts).
-  const report = cluster
-    ? await runClusterBench({ orders: orders ?? 1000, faults, workers: workers ?? 2, log })
-    : hostile
-      ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
-      : stockSizes === undefined
-        ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
-        : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
+  const report = connections
+    ? await runConnectionsBench({ connections, minutes: minutes ?? 5, pollIntervalSeconds, postgresUrl, log })
+    : cluster
+      ? await runClusterBench({ orders: orders ?? 1000, faults, workers: workers ?? 2, log })
+      : hostile
+        ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
+        : stockSizes === undefined
+          ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
+          : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
   for (const line of report.lines) console.log(line);
   if (report.problems.length) {
     console.error(`bench FAILED: ${report.problems.join('; ')}`);

@@ -5,16 +5,17 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Peak resident set (VmHWM, kB) and CPU time (user + system, s) of a live process, from /proc. */
-export function readProc(pid: number): { peakRssKb: number; cpuSeconds: number } | undefined {
+/** Peak and current resident set (VmHWM, VmRSS, kB) and CPU time (user + system, s) of a live process, from /proc. */
+export function readProc(pid: number): { peakRssKb: number; rssKb: number; cpuSeconds: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { peakRssKb: hwm ? Number(hwm[1]) : 0, cpuSeconds: ticks / 100 };
+    return { peakRssKb: hwm ? Number(hwm[1]) : 0, rssKb: rss ? Number(rss[1]) : 0, cpuSeconds: ticks / 100 };
   } catch {
     return undefined;
   }
@@ -30,7 +31,7 @@ export class Child {
   private readonly exited: Promise<number | null>;
   private sampler: NodeJS.Timeout;
   /** Last reading of /proc while it ran: /proc forgets a process once it is gone. */
-  last = { peakRssKb: 0, cpuSeconds: 0 };
+  last = { peakRssKb: 0, rssKb: 0, cpuSeconds: 0 };
 
   constructor(
     readonly name: string,

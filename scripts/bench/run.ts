@@ -55,7 +55,7 @@ const BASELINE_QUEUE = 'bench-baseline';
 /** How many order workflows the poll starts at once (activities/connection.ts): the baseline does the same. */
 const START_CONCURRENCY = 16;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -66,7 +66,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function findPid(...parts: string[]): number | undefined {
+/** The pid of the process whose command line holds every part (the Temporal dev server the CLI runs). */
+export function findPid(...parts: string[]): number | undefined {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
