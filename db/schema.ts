@@ -104,18 +104,24 @@ export const orderLog = pgTable(
   (t) => [index('order_log_order_idx').on(t.connectionId, t.orderId, t.id)],
 );
 
-export const storeProducts = pgTable('store_products', {
-  id: text('id').primaryKey(),
-  sku: text('sku'),
-  ean: text('ean'),
-  reference: text('reference'),
-  name: text('name'),
-  stock: integer('stock').notNull().default(0),
-  priceFinalInclTaxCents: integer('price_final_incl_tax_cents'),
-  priceOriginalInclTaxCents: integer('price_original_incl_tax_cents'),
-  attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
-  updatedAt: updatedAt(),
-});
+export const storeProducts = pgTable(
+  'store_products',
+  {
+    id: text('id').primaryKey(),
+    sku: text('sku'),
+    ean: text('ean'),
+    reference: text('reference'),
+    name: text('name'),
+    stock: integer('stock').notNull().default(0),
+    priceFinalInclTaxCents: integer('price_final_incl_tax_cents'),
+    priceOriginalInclTaxCents: integer('price_original_incl_tax_cents'),
+    attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
+    updatedAt: updatedAt(),
+  },
+  // The stock push reads the catalogue in pages by `id COLLATE "C"` (store/database-store.ts): the
+  // primary key, in the database's collation, cannot serve that order, and each page sorted the table.
+  (t) => [index('store_products_id_c_idx').on(sql`(${t.id} collate "C")`)],
+);
 
 /**
  * The shops orders land in (store/registry.ts): the one built-in store (id `builtin`, the `/store/*`
