@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { storeOrders, storeProducts, storeRestocks } from '../db/schema';
+import { stockSent, storeOrders, storeProducts, storeRestocks } from '../db/schema';
 import { type DuplicateProductKey, productsByKey, sortProductIds } from '../domain/product-keys';
 import { BUILTIN_STORE_NAME } from '../domain/stores';
 import type { Address, StoreProduct } from '../domain/types';
@@ -60,6 +60,18 @@ function keyColumn(attribute: string) {
   if (attribute === 'ean') return sql`trim(${storeProducts.ean})`;
   const name = attribute.replace(/^attributes\./, '');
   return sql`trim(${storeProducts.attributes} ->> ${name})`;
+}
+
+/**
+ * The key as the stock push writes it in the ledger, or null where SQL cannot be sure to match
+ * productKey (domain/product-keys.ts): a JSON number in the attributes (its text may differ from
+ * JavaScript's) is null, so such a product stays a candidate rather than being wrongly skipped.
+ * PostgreSQL's trim() removes spaces only: a key it leaves other whitespace on matches no ledger entry.
+ */
+function ledgerKeyColumn(attribute: string) {
+  if (attribute === 'id' || attribute === 'sku' || attribute === 'ean') return keyColumn(attribute);
+  const name = attribute.replace(/^attributes\./, '');
+  return sql`case when jsonb_typeof(${storeProducts.attributes} -> ${name}) = 'string' then trim(${storeProducts.attributes} ->> ${name}) end`;
 }
 
 /**
@@ -256,6 +268,40 @@ export function createDatabaseStore(db: Database) {
         .select()
         .from(storeProducts)
         .where(page.after === undefined ? undefined : sql`${byProductId} > ${page.after} collate "C"`)
+        .orderBy(byProductId)
+        .limit(page.limit + 1);
+      const products = rows.slice(0, page.limit).map(toProduct);
+      return { products, next: rows.length > page.limit ? products.at(-1)!.id : undefined };
+    },
+
+    /**
+     * The catalogue's pages as `catalogue` reads them, without the products the stock ledger holds with
+     * the same quantity and reference_partenaire (activities/stock.ts sends max(stock, 0) and the trimmed
+     * reference, else the key): one anti-join on the ledger's primary key, so 1000 changed sizes among
+     * 100 000 come back in one page rather than 100.
+     */
+    async stockChanges(page: { connectionId: string; attribute: string; after?: string; limit: number }) {
+      const key = ledgerKeyColumn(page.attribute);
+      const told = db
+        .select({ one: sql`1` })
+        .from(stockSent)
+        .where(
+          and(
+            eq(stockSent.connectionId, page.connectionId),
+            sql`${stockSent.sizeReference} = ${key}`,
+            sql`${stockSent.quantity} = greatest(${storeProducts.stock}, 0)`,
+            sql`${stockSent.referencePartenaire} = coalesce(nullif(trim(${storeProducts.reference}), ''), ${key})`,
+          ),
+        );
+      const rows = await db
+        .select()
+        .from(storeProducts)
+        .where(
+          and(
+            page.after === undefined ? undefined : sql`${byProductId} > ${page.after} collate "C"`,
+            notExists(told),
+          ),
+        )
         .orderBy(byProductId)
         .limit(page.limit + 1);
       const products = rows.slice(0, page.limit).map(toProduct);

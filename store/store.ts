@@ -91,6 +91,19 @@ export interface StorePort {
    * on; it is heartbeated by the stock push, so it must stay valid across a worker restart.
    */
   catalogue(page: { after?: string; limit: number }): Promise<{ products: StoreProduct[]; next?: string }>;
+  /**
+   * Optional: `catalogue`, but only the products whose stock or reference may differ from what the
+   * stock ledger (db/stock.ts) says Spartoo was last told for the connection, keyed by `attribute`.
+   * It may answer more (the push checks each against the ledger), never fewer. The built-in store, in
+   * the ledger's database, answers it with one join: an incremental push of a few changed sizes does not
+   * read the whole catalogue. Without it, the push reads every page.
+   */
+  stockChanges?(page: {
+    connectionId: string;
+    attribute: string;
+    after?: string;
+    limit: number;
+  }): Promise<{ products: StoreProduct[]; next?: string }>;
   /** At most one shop order per marketplace order: a repeated import (a retry, a lost answer) finds the first. */
   importOrder(request: ImportRequest): Promise<{ order: ShopOrder; created: boolean }>;
   findOrder(connectionId: string, marketplaceOrderId: string): Promise<ShopOrder | undefined>;
