@@ -2,6 +2,7 @@ import { activityInfo, Context } from '@temporalio/activity';
 import type { ConnectionRepository } from '../db/connections';
 import type { SentSize, StockLedger } from '../db/stock';
 import { duplicateKeyTracker, productKey, winningProductId } from '../domain/product-keys';
+import type { StoreProduct } from '../domain/types';
 import type { SpartooClient, StockBatchResult } from '../spartoo/client';
 import { SpartooTransportError } from '../spartoo/errors';
 import type { StockSize } from '../spartoo/types';
@@ -24,6 +25,12 @@ const MAX_ERRORS = 50;
  */
 const BATCH_TRIES = 3;
 const BATCH_RETRY_MS = 500;
+/**
+ * Batches waiting for Spartoo's answer at once. Spartoo limits calls per hour (-429, quota not
+ * published: /work/shared/spartoo-webservices.md), not calls at once, so a few in flight cost no more
+ * calls and overlap one batch's wait (its answer, a resend's pause) with the next one's work.
+ */
+export const STOCK_BATCHES_IN_FLIGHT = 3;
 
 export interface StockActivityDependencies {
   connections: ConnectionRepository;
@@ -33,6 +40,8 @@ export interface StockActivityDependencies {
   spartooTimeoutMs?: number;
   /** Sizes per Spartoo call, at most STOCK_BATCH_SIZE (the default); tests make it small. */
   stockBatchSize?: number;
+  /** Batches in flight at once (default STOCK_BATCHES_IN_FLIGHT); 1 sends them one after another. */
+  stockBatchesInFlight?: number;
 }
 
 export interface StockPushInput {
@@ -55,9 +64,15 @@ export interface StockPushProgress {
   page?: string;
   /** Every product of that page up to this id, in the store's page order, is done (undefined: none). */
   after?: string;
+  /** Sizes and batches Spartoo answered, the ones answered past `after` (out of order) included. */
   sizesSent: number;
   batches: number;
   errors: StockPushResult['errors'];
+  /**
+   * When the push's first attempt began (ISO): a full push without `fullSince` ("Push stock now")
+   * skips on retry the sizes sent since then, those answered past `after` among them.
+   */
+  since?: string;
 }
 
 function resumeFrom(details: unknown): StockPushProgress {
@@ -68,6 +83,7 @@ function resumeFrom(details: unknown): StockPushProgress {
     sizesSent: Number.isSafeInteger(d.sizesSent) ? d.sizesSent! : 0,
     batches: Number.isSafeInteger(d.batches) ? d.batches! : 0,
     errors: Array.isArray(d.errors) ? d.errors.slice(0, MAX_ERRORS) : [],
+    since: typeof d.since === 'string' ? d.since : new Date().toISOString(),
   };
 }
 
@@ -77,11 +93,40 @@ const snapshot = (progress: StockPushProgress): StockPushProgress => ({
   errors: [...progress.errors],
 });
 
+/**
+ * Where the push may resume, with batches answered out of order: a place in the catalogue (after a
+ * batch, or at a page's start) is reached once every batch before it is answered, and only then does
+ * the heartbeated cursor move there. A retried attempt never skips a batch that was not answered; the
+ * ones answered past the cursor are in the ledger, so it does not send them again.
+ */
+function catalogueCursor(progress: StockPushProgress, heartbeat: () => void) {
+  const places: { page?: string; after?: string; reached: boolean }[] = [];
+  return {
+    /** A place, in catalogue order; call what it returns once the batch ending there is answered. */
+    place(page: string | undefined, after: string | undefined): () => void {
+      const place = { page, after, reached: false };
+      places.push(place);
+      return () => {
+        place.reached = true;
+        while (places[0]?.reached) {
+          const first = places.shift()!;
+          progress.page = first.page;
+          progress.after = first.after;
+        }
+        heartbeat();
+      };
+    },
+  };
+}
+
 /** The connection workflow's stock push, in batches that each survive a failure of the next. */
 export function createStockActivities(deps: StockActivityDependencies) {
   const { connections, stores, stock } = deps;
   const batchSize = Math.min(deps.stockBatchSize ?? STOCK_BATCH_SIZE, STOCK_BATCH_SIZE);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('stockBatchSize must be positive');
+  const inFlightMax = deps.stockBatchesInFlight ?? STOCK_BATCHES_IN_FLIGHT;
+  if (!Number.isInteger(inFlightMax) || inFlightMax < 1)
+    throw new RangeError('stockBatchesInFlight must be positive');
 
   /**
    * Products that share their key with a lower id: the key is the winner's, they are never sent. One
@@ -110,11 +155,15 @@ export function createStockActivities(deps: StockActivityDependencies) {
     return tracker.losers();
   }
 
-  /** One Spartoo call; a lost answer is asked again a couple of times, -429 and refusals fail the attempt. */
+  /**
+   * One Spartoo call; a lost answer is asked again a couple of times (not once the attempt is failing:
+   * `stopping`), -429 and refusals fail the attempt.
+   */
   async function sendBatch(
     spartoo: SpartooClient,
     sizes: StockSize[],
     progress: StockPushProgress,
+    stopping: () => boolean,
   ): Promise<StockBatchResult> {
     const context = Context.current();
     for (let tries = 1; ; tries++) {
@@ -122,7 +171,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
         // Cancellation does not wait for an answer that may take the client's whole timeout.
         return await Promise.race([spartoo.updateStockBatch(sizes), context.cancelled]);
       } catch (err) {
-        if (!(err instanceof SpartooTransportError) || tries >= BATCH_TRIES) throw err;
+        if (!(err instanceof SpartooTransportError) || tries >= BATCH_TRIES || stopping()) throw err;
         context.heartbeat(snapshot(progress));
         await context.sleep(BATCH_RETRY_MS * 2 ** (tries - 1));
       }
@@ -130,10 +179,56 @@ export function createStockActivities(deps: StockActivityDependencies) {
   }
 
   /**
+   * Up to `inFlightMax` batches waiting for Spartoo at once. `send` returns when another may start;
+   * the first failure stops new ones and, once those in flight have settled (their answers recorded),
+   * is thrown by `send` or `drain`.
+   */
+  function batchWindow() {
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    const settled = async () => {
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
+    };
+    return {
+      stopping: () => failure !== undefined,
+      async send(batch: () => Promise<void>): Promise<void> {
+        const running: Promise<void> = batch()
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => inFlight.delete(running));
+        inFlight.add(running);
+        while (inFlight.size >= inFlightMax && !failure) await Promise.race(inFlight);
+        if (failure) await settled();
+      },
+      /** Every batch answered; the first failure thrown. */
+      drain: settled,
+    };
+  }
+
+  /** The page's sizes to consider, keyed by `attribute`: products without a key and losers left out. */
+  function sizesOf(products: readonly StoreProduct[], attribute: string, losers: Set<string>) {
+    return products.flatMap((product) => {
+      const key = productKey(product, attribute);
+      if (key === undefined || losers.has(product.id)) return [];
+      const referencePartenaire = product.reference?.trim() || key;
+      return [
+        {
+          productId: product.id,
+          size: { referencePartenaire, sizeReference: key, quantity: Math.max(0, product.stock) },
+        },
+      ];
+    });
+  }
+
+  /**
    * Sends Spartoo the sizes whose store stock differs from what it was last told (all of them when
    * `full`), keyed by the identification attribute, each key once (the lowest product id's stock). Reads
-   * the catalogue a page at a time; records each batch in the ledger as soon as Spartoo answered it and
-   * heartbeats the progress, so a retry (after -429, a timeout, a worker crash) resumes where it stopped.
+   * the catalogue a page at a time (an incremental push only the products that differ from the ledger,
+   * where the store can say which: `stockChanges`); sends a few batches at once; records each batch in
+   * the ledger as soon as Spartoo answered it and heartbeats the place before which every batch is
+   * answered, so a retry (after -429, a timeout, a worker crash) resumes there.
    */
   async function pushStock(input: StockPushInput): Promise<StockPushResult> {
     const context = Context.current();
@@ -145,8 +240,10 @@ export function createStockActivities(deps: StockActivityDependencies) {
     const attribute = settings.productIdentificationAttribute;
     const store = await stores.forStore(settings.storeId);
     const progress = resumeFrom(activityInfo().heartbeatDetails);
-    const losers = await losingProducts(store, attribute, () => context.heartbeat(snapshot(progress)));
-    const fullSince = input.full && input.fullSince ? Date.parse(input.fullSince) : Number.NaN;
+    const heartbeat = () => context.heartbeat(snapshot(progress));
+    const losers = await losingProducts(store, attribute, heartbeat);
+    // What a full push skips: sizes sent since it began (an earlier cycle's start, or its first attempt's).
+    const fullSince = Date.parse(input.fullSince ?? progress.since!);
 
     /** Spartoo already has this size: unchanged since last told, or (full) told during this full push. */
     const upToDate = (size: StockSize, sent: SentSize | undefined) => {
@@ -154,70 +251,76 @@ export function createStockActivities(deps: StockActivityDependencies) {
         return false;
       return !input.full || sent.sentAt.getTime() >= fullSince;
     };
-    const checkpoint = () => {
-      context.heartbeat(snapshot(progress));
+    const read = (page: { after?: string; limit: number }) =>
+      !input.full && store.stockChanges
+        ? store.stockChanges({ ...page, connectionId: input.connectionId, attribute })
+        : store.catalogue(page);
+    const cancelled = () => {
       if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
     };
 
+    const window = batchWindow();
+    const cursor = catalogueCursor(progress, heartbeat);
     let pending: StockSize[] = [];
     /** The cursor of the page being read: a batch sent names it with its last product. */
-    let cursor = progress.page;
-    const flush = async (through: string) => {
-      const result = await sendBatch(spartoo, pending, progress);
-      const refused = new Set(result.errors.map((e) => e.sizeReference));
-      // Sizes Spartoo refused stay out of the ledger: they are sent again next cycle.
-      await stock.recordSent(
-        input.connectionId,
-        pending.filter((s) => !refused.has(s.sizeReference)),
-      );
-      progress.sizesSent += result.sizesSent;
-      progress.batches++;
-      progress.errors.push(...result.errors.slice(0, MAX_ERRORS - progress.errors.length));
-      progress.page = cursor;
-      progress.after = through;
+    let page = progress.page;
+    const send = (through: string) => {
+      cancelled();
+      const sizes = pending;
+      const answered = cursor.place(page, through);
       pending = [];
-      checkpoint();
+      return window.send(async () => {
+        const result = await sendBatch(spartoo, sizes, progress, window.stopping);
+        const refused = new Set(result.errors.map((e) => e.sizeReference));
+        // Sizes Spartoo refused stay out of the ledger: they are sent again next cycle.
+        await stock.recordSent(
+          input.connectionId,
+          sizes.filter((s) => !refused.has(s.sizeReference)),
+        );
+        progress.sizesSent += result.sizesSent;
+        progress.batches++;
+        progress.errors.push(...result.errors.slice(0, MAX_ERRORS - progress.errors.length));
+        answered();
+      });
     };
 
-    // A resumed push reads its page again and skips what was done of it.
-    let doneThrough = progress.after;
-    let last: string | undefined;
-    for (;;) {
-      const { products, next } = await store.catalogue({ after: cursor, limit: PAGE_SIZE });
-      const start = doneThrough === undefined ? 0 : products.findIndex((p) => p.id === doneThrough) + 1;
-      doneThrough = undefined;
-      const page = products.slice(start);
-      const sizes = page.flatMap((product) => {
-        const key = productKey(product, attribute);
-        if (key === undefined || losers.has(product.id)) return [];
-        const referencePartenaire = product.reference?.trim() || key;
-        return [
-          {
-            productId: product.id,
-            size: { referencePartenaire, sizeReference: key, quantity: Math.max(0, product.stock) },
-          },
-        ];
-      });
-      const sent = await stock.lastSent(
-        input.connectionId,
-        sizes.map((s) => s.size.sizeReference),
-      );
-      for (const { productId, size } of sizes) {
-        if (upToDate(size, sent.get(size.sizeReference))) continue;
-        pending.push(size);
-        if (pending.length >= batchSize) await flush(productId);
+    const pushPages = async () => {
+      // A resumed push reads its page again and skips what was done of it.
+      let doneThrough = progress.after;
+      let last: string | undefined;
+      for (;;) {
+        const { products, next } = await read({ after: page, limit: PAGE_SIZE });
+        const start = doneThrough === undefined ? 0 : products.findIndex((p) => p.id === doneThrough) + 1;
+        doneThrough = undefined;
+        const sizes = sizesOf(products.slice(start), attribute, losers);
+        const sent = await stock.lastSent(
+          input.connectionId,
+          sizes.map((s) => s.size.sizeReference),
+        );
+        for (const { productId, size } of sizes) {
+          if (upToDate(size, sent.get(size.sizeReference))) continue;
+          pending.push(size);
+          if (pending.length >= batchSize) await send(productId);
+        }
+        last = products.at(-1)?.id ?? last;
+        if (next === undefined) break;
+        page = next;
+        // Nothing waits to be sent: the next page starts afresh, once the batches before it are answered.
+        if (pending.length === 0) cursor.place(page, undefined)();
+        else heartbeat();
+        cancelled();
       }
-      last = products.at(-1)?.id ?? last;
-      if (next === undefined) break;
-      cursor = next;
-      // Nothing waits to be sent: the whole page is done, the next one starts afresh.
-      if (pending.length === 0) {
-        progress.page = cursor;
-        progress.after = undefined;
-      }
-      checkpoint();
+      if (pending.length > 0) await send(last!);
+    };
+
+    try {
+      await pushPages();
+    } catch (err) {
+      // Whatever stopped the push, the batches in flight are answered and recorded before it ends.
+      await window.drain().catch(() => undefined);
+      throw err;
     }
-    if (pending.length > 0) await flush(last!);
+    await window.drain();
     return { sizesSent: progress.sizesSent, errors: progress.errors };
   }
 

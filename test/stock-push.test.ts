@@ -3,7 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createStockActivities, type StockPushInput, type StockPushProgress } from '../activities/stock';
 import { createConnectionRepository } from '../db/connections';
 import { storeProducts } from '../db/schema';
@@ -43,9 +43,19 @@ interface Call {
 async function startStockSandbox() {
   const app: FastifyInstance = createSandbox();
   let received = 0;
-  const hooks: { onBatch?: (n: number) => Promise<void> | void } = {};
+  const hooks: {
+    onBatch?: (n: number) => Promise<void> | void;
+    /** Answers HTTP 500 (before the sandbox records or applies it) to a batch whose XML it picks. */
+    failBatch?: (xml: string) => boolean;
+  } = {};
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith(`/mp/${BATCH_SCRIPT}`)) await hooks.onBatch?.(++received);
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    const xml = (request.body as { fields?: Record<string, string> } | undefined)?.fields?.xml;
+    if (!request.url.startsWith(`/mp/${BATCH_SCRIPT}`) || xml === undefined || !hooks.failBatch?.(xml))
+      return;
+    return reply.code(500).type('text/html').send('<h1>500 Internal Server Error</h1>');
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -115,6 +125,11 @@ describe('stock push activity', () => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
   let sandbox: StockSandbox;
   let activities: ReturnType<typeof createStockActivities>;
+  /**
+   * One batch at a time: the tests that count calls exactly and time a -429 burst by call number. The
+   * batches in flight (the default) have their own tests below, with faults chosen by a batch's content.
+   */
+  let sequential: ReturnType<typeof createStockActivities>;
   let connections: ReturnType<typeof createConnectionRepository>;
   let store: ReturnType<typeof createDatabaseStore>;
 
@@ -123,13 +138,15 @@ describe('stock push activity', () => {
     const secrets = createSecretBox('test-secret-key');
     connections = createConnectionRepository(database.db, secrets);
     store = createDatabaseStore(database.db);
-    activities = createStockActivities({
+    const deps = {
       connections,
       stores: createStoreRegistry({ db: database.db, secrets, builtin: store, adapters: storeAdapters }),
       stock: createStockLedger(database.db),
       spartooTimeoutMs: 5000,
       stockBatchSize: BATCH,
-    });
+    };
+    activities = createStockActivities(deps);
+    sequential = createStockActivities({ ...deps, stockBatchesInFlight: 1 });
   });
   afterAll(async () => {
     await database?.close();
@@ -155,12 +172,18 @@ describe('stock push activity', () => {
   }
 
   /** One activity attempt; `heartbeats` gets every heartbeat it sends. */
-  function attempt(input: StockPushInput, info: { attempt?: number; heartbeatDetails?: unknown } = {}) {
+  function attempt(
+    input: StockPushInput,
+    info: { attempt?: number; heartbeatDetails?: unknown } = {},
+    with_ = activities,
+  ) {
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000, ...info });
     const heartbeats: StockPushProgress[] = [];
     env.on('heartbeat', (d: StockPushProgress) => heartbeats.push(d));
-    return { env, heartbeats, run: () => env.run(activities.pushStock, input) };
+    return { env, heartbeats, run: () => env.run(with_.pushStock, input) };
   }
+  const oneAtATime = (input: StockPushInput, info: { attempt?: number; heartbeatDetails?: unknown } = {}) =>
+    attempt(input, info, sequential);
 
   it('sends one batch per call, records each, and heartbeats the last product done', async () => {
     const products = sizes(1250, 'A');
@@ -178,6 +201,7 @@ describe('stock push activity', () => {
       sizesSent: 1250,
       batches: 13,
       errors: [],
+      since: expect.any(String),
     });
     // A batch's heartbeat names the last product it holds: a retry starts after it.
     expect(first.heartbeats.find((h) => h.batches === 1)).toMatchObject({ after: 'A-00099', sizesSent: 100 });
@@ -195,12 +219,12 @@ describe('stock push activity', () => {
     // The 4th batch passes, the 5th gets -429: the attempt fails retryably with 4 batches recorded.
     rateLimitBurst(sandbox, 4, 1);
     const input = { connectionId, full: true, fullSince: new Date().toISOString() };
-    const first = attempt(input);
+    const first = oneAtATime(input);
     const failure = await first.run().catch((err: unknown) => err);
     expect(failure).toMatchObject({ name: 'SpartooError', code: -429, retryable: true });
     expect(first.heartbeats.at(-1)).toMatchObject({ after: 'B-00399', sizesSent: 400, batches: 4 });
 
-    const second = attempt(input, { attempt: 2, heartbeatDetails: first.heartbeats.at(-1) });
+    const second = oneAtATime(input, { attempt: 2, heartbeatDetails: first.heartbeats.at(-1) });
     expect(await second.run()).toEqual({ sizesSent: 1000, errors: [] });
     const batches = await sandbox.batches(partenaire);
     expect(batches.filter((c) => c.code === -429)).toHaveLength(1);
@@ -214,7 +238,7 @@ describe('stock push activity', () => {
     const { partenaire, connectionId } = await setUp(products);
     const fullSince = new Date().toISOString();
     rateLimitBurst(sandbox, 3, 100);
-    await expect(attempt({ connectionId, full: true, fullSince }).run()).rejects.toMatchObject({
+    await expect(oneAtATime({ connectionId, full: true, fullSince }).run()).rejects.toMatchObject({
       code: -429,
     });
     await sandbox.setFaults({});
@@ -240,7 +264,7 @@ describe('stock push activity', () => {
   it('stops at a cancellation, with the batches sent so far recorded', async () => {
     const products = sizes(1000, 'D');
     const { partenaire, connectionId } = await setUp(products);
-    const run = attempt({ connectionId, full: false });
+    const run = oneAtATime({ connectionId, full: false });
     run.env.on('heartbeat', (d: StockPushProgress) => {
       if (d.batches === 3) run.env.cancel();
     });
@@ -313,6 +337,8 @@ describe('stock push activity', () => {
       stock: createStockLedger(database.db),
       spartooTimeoutMs: 5000,
       stockBatchSize: BATCH,
+      // The -429 burst is timed by call number: one batch at a time.
+      stockBatchesInFlight: 1,
     });
     const products = sizes(1250, 'O').map((p) => ({ ...p, sku: p.id }));
     // Shares O-00005's sku with a higher id: never sent.
@@ -349,6 +375,98 @@ describe('stock push activity', () => {
       partenaire,
       products.map((p) => ({ ...p })),
     );
+  });
+
+  /** The push kinds a retried attempt resumes: an earlier cycle's full push, "Push stock now", incremental. */
+  const kinds: [string, (connectionId: string) => StockPushInput][] = [
+    [
+      'a full push with fullSince',
+      (connectionId) => ({ connectionId, full: true, fullSince: new Date().toISOString() }),
+    ],
+    ['"Push stock now" (full, no fullSince)', (connectionId) => ({ connectionId, full: true })],
+    ['an incremental push', (connectionId) => ({ connectionId, full: false })],
+  ];
+
+  it.each(kinds)(
+    'with batches in flight, %s: a batch left unanswered holds the cursor back, the retry sends it alone',
+    async (_kind, inputOf) => {
+      const products = sizes(1000, 'F');
+      const { partenaire, connectionId } = await setUp(products);
+      // The 5th batch (F-00400…F-00499) fails every try in the first attempt, while the others in flight
+      // behind it are answered: out of order.
+      let failing = true;
+      sandbox.hooks.failBatch = (xml) => failing && xml.includes('F-00450');
+      const input = inputOf(connectionId);
+      const first = attempt(input);
+      await expect(first.run()).rejects.toMatchObject({ name: 'SpartooTransportError' });
+      // Never past F-00399 while F-00400… is unanswered; the batches answered after it are counted.
+      expect(first.heartbeats.every((h) => h.after === undefined || h.after <= 'F-00399')).toBe(true);
+      const stopped = first.heartbeats.at(-1)!;
+      expect(stopped).toMatchObject({ page: undefined, after: 'F-00399', sizesSent: 900, batches: 9 });
+
+      failing = false;
+      const second = attempt(input, { attempt: 2, heartbeatDetails: stopped });
+      expect(await second.run()).toEqual({ sizesSent: 1000, errors: [] });
+      // Each batch answered once: the retry sent the 5th alone.
+      const answered = (await sandbox.batches(partenaire)).filter((c) => c.code === 1);
+      expect(answered).toHaveLength(10);
+      await expectSandboxHolds(sandbox, partenaire, products);
+    },
+  );
+
+  it('with batches in flight, a cancellation waits for those in flight and records what was answered', async () => {
+    const products = sizes(1000, 'G');
+    const { partenaire, connectionId } = await setUp(products);
+    const run = attempt({ connectionId, full: false });
+    run.env.on('heartbeat', (d: StockPushProgress) => {
+      if (d.batches === 3) run.env.cancel();
+    });
+    await expect(run.run()).rejects.toBeInstanceOf(CancelledFailure);
+    const answered = run.heartbeats.at(-1)!.sizesSent;
+    expect(answered).toBeGreaterThanOrEqual(300);
+    // What was answered is in the ledger: the next push sends exactly the rest.
+    expect(await attempt({ connectionId, full: false }).run()).toEqual({
+      sizesSent: 1000 - answered,
+      errors: [],
+    });
+    await expectSandboxHolds(sandbox, partenaire, products);
+  });
+
+  it('reads the catalogue in pages; an incremental push reads only the products that differ from the ledger', async () => {
+    const products = sizes(2500, 'H');
+    const { partenaire, connectionId } = await setUp(products);
+    const catalogue = vi.spyOn(store, 'catalogue');
+    const changes = vi.spyOn(store, 'stockChanges');
+    try {
+      expect(await attempt({ connectionId, full: true }).run()).toEqual({ sizesSent: 2500, errors: [] });
+      // Pages of at most 1000, each read after the last one's cursor: never the catalogue at once.
+      expect(catalogue.mock.calls.map(([page]) => page)).toEqual([
+        { after: undefined, limit: 1000 },
+        { after: 'H-00999', limit: 1000 },
+        { after: 'H-01999', limit: 1000 },
+      ]);
+      expect(changes).not.toHaveBeenCalled();
+
+      catalogue.mockClear();
+      const changed = [3, 1500, 2499].map((i) => ({ ...products[i]!, stock: 40 + i }));
+      await store.upsertProducts(changed);
+      expect(await attempt({ connectionId, full: false }).run()).toEqual({ sizesSent: 3, errors: [] });
+      expect(catalogue).not.toHaveBeenCalled();
+      const read = await Promise.all(changes.mock.results.map((r) => r.value));
+      expect(read.flatMap((page) => page.products.map((p: StoreProduct) => p.id))).toEqual([
+        'H-00003',
+        'H-01500',
+        'H-02499',
+      ]);
+      await expectSandboxHolds(
+        sandbox,
+        partenaire,
+        products.map((p, i) => changed.find((c) => c.id === p.id) ?? products[i]!),
+      );
+    } finally {
+      catalogue.mockRestore();
+      changes.mockRestore();
+    }
   });
 });
 
