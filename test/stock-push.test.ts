@@ -48,8 +48,15 @@ async function startStockSandbox() {
     /** Answers HTTP 500 (before the sandbox records or applies it) to a batch whose XML it picks. */
     failBatch?: (xml: string) => boolean;
   } = {};
+  // One hook after another, in the order the calls arrive: a fault set at call n is in place before call
+  // n + 1 is served, with batches in flight as with one at a time.
+  let turns = Promise.resolve();
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith(`/mp/${BATCH_SCRIPT}`)) await hooks.onBatch?.(++received);
+    if (!request.url.startsWith(`/mp/${BATCH_SCRIPT}`)) return;
+    const n = ++received;
+    const turn = turns.then(() => hooks.onBatch?.(n));
+    turns = turn.catch(() => {});
+    await turn;
   });
   app.addHook('preHandler', async (request, reply) => {
     const xml = (request.body as { fields?: Record<string, string> } | undefined)?.fields?.xml;
