@@ -3,6 +3,7 @@ import { runConnectionsBench } from './bench/connections';
 import { runHostileDrill } from './bench/hostile';
 import { runBench } from './bench/run';
 import { runStockBench } from './bench/stock';
+import { runShopCatalogueBench, takeStoreOption } from './bench/stock-shops';
 
 // `npm run bench [-- --orders N] [--faults] [--rate R]`: SPEC §9 (--rate: orders arrive R a second
 // rather than all at once, for the latency of a steady flow). Figures on stdout, one per line, the last one
@@ -14,9 +15,10 @@ import { runStockBench } from './bench/stock';
 // `--cluster [--workers N] [--faults]`: the orders through `npm run cluster`'s topology (Temporal server on
 // PostgreSQL, api, N workers, default 2); with --faults, the crash drill (scripts/bench/cluster.ts).
 // `--connections N [--minutes M]`: N connections polling every 60 s, M minutes idle (default 5): poll
-// lateness, spread, CPU per connection (scripts/bench/connections.ts; --poll-seconds S, for the test).
+// lateness, spread, CPU per connection (scripts/bench/connections.ts; --poll-seconds S for the test,
+// --orders-each K for a big N: 2 orders each by default).
 const USAGE =
-  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M]';
+  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] [--store builtin|shopify|woocommerce] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M]';
 
 /** --connections' options taken out of argv (which then must hold nothing else). */
 function connectionsArgs(argv: string[]) {
@@ -26,6 +28,7 @@ function connectionsArgs(argv: string[]) {
     '--connections': [(n) => Number.isInteger(n) && n >= 1, 'a positive integer'],
     '--minutes': [(n) => n > 0, 'a positive number'],
     '--poll-seconds': [(n) => Number.isInteger(n) && n >= 10, 'an integer of at least 10'],
+    '--orders-each': [(n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'],
   };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
@@ -42,7 +45,13 @@ function connectionsArgs(argv: string[]) {
   if (connections === undefined && rest.length < argv.length)
     throw new Error('--minutes goes with --connections N');
   if (connections !== undefined && rest.length) throw new Error('--connections goes with --minutes M only');
-  return { connections, minutes: found['--minutes'], pollIntervalSeconds: found['--poll-seconds'], rest };
+  return {
+    connections,
+    minutes: found['--minutes'],
+    pollIntervalSeconds: found['--poll-seconds'],
+    ordersPerConnection: found['--orders-each'],
+    rest,
+  };
 }
 
 function parseArgs(argv: string[]) {
@@ -101,21 +110,33 @@ function parseArgs(argv: string[]) {
 }
 
 try {
-  const { connections, minutes, pollIntervalSeconds, rest } = connectionsArgs(process.argv.slice(2));
-  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(rest);
+  const { connections, rest, ...connectionOptions } = connectionsArgs(process.argv.slice(2));
+  // --store shopify|woocommerce: the push's catalogue read through that adapter (scripts/bench/stock-shops.ts).
+  const { store, rest: others } = takeStoreOption(rest);
+  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(others);
+  if (store && (stockSizes === undefined || (store !== 'builtin' && changed !== undefined)))
+    throw new Error('--store goes with --stock-sizes N (and --changed M only with builtin)');
   const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
   const log = (line: string) => console.error(line);
   // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts);
   // --hostile: the drill (scripts/bench/hostile.ts).
   const report = connections
-    ? await runConnectionsBench({ connections, minutes: minutes ?? 5, pollIntervalSeconds, postgresUrl, log })
+    ? await runConnectionsBench({
+        ...connectionOptions,
+        connections,
+        minutes: connectionOptions.minutes ?? 5,
+        postgresUrl,
+        log,
+      })
     : cluster
       ? await runClusterBench({ orders: orders ?? 1000, faults, workers: workers ?? 2, log })
       : hostile
         ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
         : stockSizes === undefined
           ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
-          : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
+          : store && store !== 'builtin'
+            ? await runShopCatalogueBench({ store, sizes: stockSizes, log })
+            : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
   for (const line of report.lines) console.log(line);
   if (report.problems.length) {
     console.error(`bench FAILED: ${report.problems.join('; ')}`);
