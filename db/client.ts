@@ -1,6 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -31,6 +33,21 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** PGlite's buffer cache (runtime/memory.ts); unset: PostgreSQL's 128 MB. */
+  pgliteSharedBuffersMb?: number;
+}
+
+/**
+ * Creates a new PGlite data folder in a short-lived child process: initdb runs a second WebAssembly
+ * Postgres whose memory (about 500 MB) a process never gives back, so the product's own process would
+ * keep it for its whole life.
+ */
+async function initPgliteDir(dir: string): Promise<void> {
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return;
+  const pglite = import.meta.resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = await import(${JSON.stringify(pglite)});
+const db = new PGlite(${JSON.stringify(dir)}); await db.waitReady; await db.close();`;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
 }
 
 /** Opens the database and brings its schema up to date (migrations are idempotent). */
@@ -52,8 +69,21 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       close: () => pool.end(),
     };
   }
-  if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
-  const client = new PGlite(options.pgliteDir);
+  if (options.pgliteDir) {
+    mkdirSync(options.pgliteDir, { recursive: true });
+    await initPgliteDir(options.pgliteDir);
+  }
+  const client = new PGlite(options.pgliteDir, {
+    ...(options.pgliteSharedBuffersMb
+      ? {
+          startParams: [
+            ...PGlite.defaultStartParams,
+            '-c',
+            `shared_buffers=${options.pgliteSharedBuffersMb}MB`,
+          ],
+        }
+      : {}),
+  });
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
   return {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { STORE_KINDS, type StoreKindName } from '../domain/stores';
+import { type MemoryBounds, readMemoryBounds } from './memory';
 
 /** The environment of SPEC §5, read once; everything optional in embedded mode. */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   /** SHOPIFY_SANDBOX_PORT (3200) and WOOCOMMERCE_SANDBOX_PORT (3300): the demo's shop sandboxes. */
   shopifySandboxPort: number;
   wooCommerceSandboxPort: number;
+  /** WORKER_CACHED_WORKFLOWS and PGLITE_SHARED_BUFFERS_MB, by default from the machine (runtime/memory.ts). */
+  memory: MemoryBounds;
 }
 
 function storeKind(env: NodeJS.ProcessEnv, name: string): StoreKindName {
@@ -108,6 +111,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dem
     demoStore: storeKind(env, 'DEMO_STORE'),
     shopifySandboxPort: intVar(env, 'SHOPIFY_SANDBOX_PORT', 3200),
     wooCommerceSandboxPort: intVar(env, 'WOOCOMMERCE_SANDBOX_PORT', 3300),
+    memory: readMemoryBounds(env),
   };
 }
 

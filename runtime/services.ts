@@ -39,7 +39,12 @@ export async function openServices(config: Config, env: NodeJS.ProcessEnv = proc
   const secretKey = loadOrCreateSecret(env.SECRET_KEY, path.join(config.dataDir, 'secret.key'), newSecretKey);
   const token = loadOrCreateSecret(env.API_TOKEN, path.join(config.dataDir, 'api-token'), newApiToken);
   const database = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: path.join(config.dataDir, 'pg') },
+    config.databaseUrl
+      ? { url: config.databaseUrl }
+      : {
+          pgliteDir: path.join(config.dataDir, 'pg'),
+          pgliteSharedBuffersMb: config.memory.pgliteSharedBuffersMb,
+        },
   );
   const secrets = createSecretBox(secretKey.value);
   const store = createDatabaseStore(database.db);

@@ -83,6 +83,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       taskQueue: config.taskQueue,
       dependencies: workerDependencies(services, client, config),
       metrics,
+      maxCachedWorkflows: config.memory.cachedWorkflows,
     });
     const running = worker.run();
     stops.push(async () => {

@@ -30,6 +30,7 @@ try {
     taskQueue: config.taskQueue,
     dependencies: workerDependencies(services, client, config),
     metrics,
+    maxCachedWorkflows: config.memory.cachedWorkflows,
   });
   // Worker n serves its metrics and health on METRICS_PORT + n - 1.
   const metricsPort = config.metricsPort + config.workerIndex - 1;

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   type NativeConnection,
   type WorkerOptions as TemporalWorkerOptions,
@@ -7,14 +6,16 @@ import {
 } from '@temporalio/worker';
 import { type ActivityDependencies, createActivities } from '../activities';
 import { recordActivityMetrics } from '../activities/observe';
+import { readMemoryBounds } from '../runtime/memory';
 import type { Metrics } from '../runtime/metrics';
+import { bundleWorkflowsApart } from './bundle';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { workflowsPath } from './bundle';
 
 /**
- * Concurrency and sticky-cache settings, shared with the benchmark's baseline worker. The SDK's defaults
- * measured best (BENCHMARKS.md): fewer pollers or activity slots changed nothing, and a sticky cache
- * smaller than the orders in flight (default: about 600 workflows per GiB of heap) costs replays.
+ * Concurrency settings, shared with the benchmark's baseline worker. The SDK's defaults measured best
+ * (BENCHMARKS.md): fewer pollers or activity slots changed nothing. The sticky cache is bounded apart
+ * (WORKER_CACHED_WORKFLOWS, runtime/memory.ts).
  */
 export const workerTuning: Partial<TemporalWorkerOptions> = {};
 
@@ -25,8 +26,10 @@ export interface WorkerOptions {
   dependencies: ActivityDependencies;
   /** Where the activities count Spartoo calls and cycles (GET /metrics); unset: not counted. */
   metrics?: Metrics;
-  /** A prebuilt bundle (tests build it once); unset: bundled from workflows/ at start. */
+  /** A prebuilt bundle (tests build it once); unset: bundled from workflows/ at start, apart. */
   workflowBundle?: WorkflowBundleOption;
+  /** Workflows kept in the sticky cache (Config.memory); unset: from the environment and the machine. */
+  maxCachedWorkflows?: number;
 }
 
 /** The worker with every workflow and every activity wired to its dependencies. */
@@ -36,8 +39,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflowsApart()),
     activities: createActivities(options.dependencies),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? readMemoryBounds().cachedWorkflows,
     ...workerTuning,
   });
 }

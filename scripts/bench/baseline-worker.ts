@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { readMemoryBounds } from '../../runtime/memory';
 import { workerTuning } from '../../workers/worker';
 
 // The baseline's worker (a child process of the bench): the minimal workflow of baseline-workflow.ts
-// and a no-op activity, on a task queue of its own, with the product worker's tuning.
+// and a no-op activity, on a task queue of its own, with the product worker's tuning and cache bound.
 const address = process.env.TEMPORAL_ADDRESS;
 const taskQueue = process.env.TASK_QUEUE;
 if (!address || !taskQueue) {
@@ -20,6 +21,7 @@ const worker = await Worker.create({
   taskQueue,
   workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
   activities: { async noop() {} },
+  maxCachedWorkflows: readMemoryBounds().cachedWorkflows,
   ...workerTuning,
 });
 console.log(`baseline worker: ready on ${taskQueue}`);

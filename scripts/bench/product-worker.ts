@@ -44,6 +44,7 @@ try {
     taskQueue: config.taskQueue,
     ...(codePath ? { workflowBundle: { codePath } } : {}),
     dependencies: workerDependencies(services, client, config),
+    maxCachedWorkflows: config.memory.cachedWorkflows,
   });
   console.log(`worker: ready on ${config.taskQueue}`);
   await worker.run();

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/client';
+import { defaultMemoryBounds, readMemoryBounds } from '../runtime/memory';
+
+const GIB = 1024 ** 3;
+
+describe('memory bounds (runtime/memory.ts)', () => {
+  it('derives the defaults from the machine, within their limits', () => {
+    expect(defaultMemoryBounds(1 * GIB)).toEqual({ cachedWorkflows: 128, pgliteSharedBuffersMb: 16 });
+    expect(defaultMemoryBounds(2 * GIB)).toEqual({ cachedWorkflows: 250, pgliteSharedBuffersMb: 16 });
+    expect(defaultMemoryBounds(24 * GIB)).toEqual({ cachedWorkflows: 250, pgliteSharedBuffersMb: 32 });
+    expect(defaultMemoryBounds(0.1 * GIB)).toEqual({ cachedWorkflows: 20, pgliteSharedBuffersMb: 16 });
+  });
+
+  it('takes WORKER_CACHED_WORKFLOWS and PGLITE_SHARED_BUFFERS_MB from the environment', () => {
+    const env = { WORKER_CACHED_WORKFLOWS: '40', PGLITE_SHARED_BUFFERS_MB: '8' };
+    expect(readMemoryBounds(env, 2 * GIB)).toEqual({ cachedWorkflows: 40, pgliteSharedBuffersMb: 8 });
+    expect(readMemoryBounds({ WORKER_CACHED_WORKFLOWS: '0' }, 2 * GIB).cachedWorkflows).toBe(0);
+  });
+
+  it.each([
+    ['WORKER_CACHED_WORKFLOWS', '1'],
+    ['WORKER_CACHED_WORKFLOWS', '-5'],
+    ['WORKER_CACHED_WORKFLOWS', 'many'],
+    ['PGLITE_SHARED_BUFFERS_MB', '0'],
+    ['PGLITE_SHARED_BUFFERS_MB', '1.5'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    expect(() => readMemoryBounds({ [name]: value }, 2 * GIB)).toThrow(name);
+  });
+});
+
+describe('the embedded database under its bound (db/client.ts)', () => {
+  it('creates a new data folder (initdb apart) and runs with the shared buffers it is given', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-pglite-bound-'));
+    try {
+      const first = await openDatabase({ pgliteDir: path.join(dir, 'pg'), pgliteSharedBuffersMb: 16 });
+      const shown = await first.db.execute(sql`show shared_buffers`);
+      expect(JSON.stringify(shown)).toContain('16MB');
+      await first.db.execute(sql`create table kept (id int)`);
+      await first.db.execute(sql`insert into kept values (7)`);
+      await first.close();
+      // Opened again: the same data, the folder is not created twice.
+      const again = await openDatabase({ pgliteDir: path.join(dir, 'pg'), pgliteSharedBuffersMb: 24 });
+      expect(JSON.stringify(await again.db.execute(sql`show shared_buffers`))).toContain('24MB');
+      expect(JSON.stringify(await again.db.execute(sql`select id from kept`))).toContain('7');
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
