@@ -15,7 +15,7 @@ import { openSpartooSession } from './spartoo-session';
 /** Most sizes in one xml_maj_stock_batch.php call: the Spartoo client's own maximum. */
 export const STOCK_BATCH_SIZE = 500;
 /** Products read from the store at once: a push never holds the catalogue in memory. */
-const PAGE_SIZE = 1000;
+export const STOCK_PAGE_SIZE = 1000;
 /** Per-size errors kept in the result (and in the heartbeat). */
 const MAX_ERRORS = 50;
 /**
@@ -147,7 +147,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
     }
     const tracker = duplicateKeyTracker(attribute);
     for (let after: string | undefined, first = true; first || after !== undefined; first = false) {
-      const page = await store.catalogue({ after, limit: PAGE_SIZE });
+      const page = await store.catalogue({ after, limit: STOCK_PAGE_SIZE });
       tracker.add(page.products);
       after = page.next;
       heartbeat();
@@ -193,6 +193,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
     return {
       stopping: () => failure !== undefined,
       async send(batch: () => Promise<void>): Promise<void> {
+        if (failure) return settled();
         const running: Promise<void> = batch()
           .catch((error: unknown) => {
             failure ??= { error };
@@ -289,7 +290,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
       let doneThrough = progress.after;
       let last: string | undefined;
       for (;;) {
-        const { products, next } = await read({ after: page, limit: PAGE_SIZE });
+        const { products, next } = await read({ after: page, limit: STOCK_PAGE_SIZE });
         const start = doneThrough === undefined ? 0 : products.findIndex((p) => p.id === doneThrough) + 1;
         doneThrough = undefined;
         const sizes = sizesOf(products.slice(start), attribute, losers);
