@@ -60,3 +60,19 @@ describe('npm run bench -- --stock-sizes 2000 --changed 100', () => {
     expect(run.stdout).toMatch(/^full push wall time: [\d.]+ s/m);
   }, 300_000);
 });
+
+/**
+ * The shop adapters' side (`--store shopify|woocommerce`): the push's catalogue read through each adapter
+ * against its sandbox, small, reads every size once with its stock, in pages. No timing assertion.
+ */
+describe.each(['shopify', 'woocommerce'])('npm run bench -- --stock-sizes 50 --store %s', (store) => {
+  it('reads every size once, with its stock, a page at a time', async () => {
+    const run = await bench(['--stock-sizes', '50', '--store', store]);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/^catalogue read sizes seen once with their stock: 50 of 50$/m);
+    expect(run.stdout).toMatch(
+      /^catalogue read wall time: [\d.]+ s \(1 page of at most 1000, the largest 50;/m,
+    );
+    expect(run.stdout).toMatch(/^catalogue read shop requests: \d+ /m);
+  }, 120_000);
+});
