@@ -16,6 +16,13 @@ export interface MemoryBounds {
   pgliteSharedBuffersMb: number;
 }
 
+/**
+ * V8 flags of every product process (package.json's start, api and worker scripts, the cluster, the
+ * bench): young-generation semi-spaces of 4 MB rather than 16 (per thread: the main one, the workflow
+ * thread, tsx's loader) save about 60 MB a process for slightly more frequent minor collections.
+ */
+export const NODE_MEMORY_FLAGS = ['--max-semi-space-size=4'];
+
 const MIB = 1024 * 1024;
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.floor(value)));
 

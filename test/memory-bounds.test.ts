@@ -4,7 +4,8 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client';
-import { defaultMemoryBounds, readMemoryBounds } from '../runtime/memory';
+import packageJson from '../package.json' with { type: 'json' };
+import { defaultMemoryBounds, NODE_MEMORY_FLAGS, readMemoryBounds } from '../runtime/memory';
 
 const GIB = 1024 ** 3;
 
@@ -31,6 +32,16 @@ describe('memory bounds (runtime/memory.ts)', () => {
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => readMemoryBounds({ [name]: value }, 2 * GIB)).toThrow(name);
   });
+});
+
+describe("the product's V8 flags", () => {
+  it.each(['start', 'api', 'worker'])(
+    'npm run %s runs node itself with them (no wrapper process)',
+    (name) => {
+      const script = (packageJson.scripts as Record<string, string>)[name]!;
+      expect(script.startsWith(`node ${NODE_MEMORY_FLAGS.join(' ')} --import tsx `)).toBe(true);
+    },
+  );
 });
 
 describe('the embedded database under its bound (db/client.ts)', () => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_MEMORY_FLAGS } from '../../runtime/memory';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -23,7 +24,8 @@ export function readProc(pid: number): { peakRssKb: number; rssKb: number; cpuSe
 
 /**
  * A child process of the bench: a project script run with tsx's loader in the same node process (no
- * wrapper process, so its pid is the one to measure and to SIGKILL), its output kept for errors.
+ * wrapper process, so its pid is the one to measure and to SIGKILL) and the product's V8 flags (as its
+ * npm script runs it), its output kept for errors.
  */
 export class Child {
   readonly process: ChildProcess;
@@ -39,7 +41,8 @@ export class Child {
     env: NodeJS.ProcessEnv,
     nodeArgs: string[] = [],
   ) {
-    this.process = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(projectRoot, script)], {
+    const args = [...NODE_MEMORY_FLAGS, ...nodeArgs, '--import', 'tsx', path.join(projectRoot, script)];
+    this.process = spawn(process.execPath, args, {
       cwd: projectRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

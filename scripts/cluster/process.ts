@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_MEMORY_FLAGS } from '../../runtime/memory';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -19,9 +20,12 @@ export interface ProcessSpec {
   stopSignal?: NodeJS.Signals;
 }
 
-/** A project script run as its npm command runs it: `node --import tsx <script>`, one process. */
+/** A project script run as its npm command runs it: `node <memory flags> --import tsx <script>`, one process. */
 export function nodeScript(script: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', 'tsx', path.join(projectRoot, script)] };
+  return {
+    command: process.execPath,
+    args: [...NODE_MEMORY_FLAGS, '--import', 'tsx', path.join(projectRoot, script)],
+  };
 }
 
 /**
