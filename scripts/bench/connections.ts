@@ -66,8 +66,10 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
   const onSignal = () => void cleanup().then(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let started: BenchProduct | undefined;
   try {
     const product = await startBenchProduct({ postgresUrl: options.postgresUrl, cleanups, log });
+    started = product;
     const sandboxApp = createSandbox({ seed: 20_240_301 });
     const sandboxAddress = await sandboxApp.listen({ port: 0, host: '127.0.0.1' });
     cleanups.push(() => sandboxApp.close());
@@ -195,11 +197,26 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
     if (polls.count === 0) problems.push('no poll in the window');
     if (callsKept >= SANDBOX_CALLS_KEPT) problems.push('the sandbox call log was cut: run fewer minutes');
     return { lines, problems };
+  } catch (err) {
+    throw withProductOutput(err, started);
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** What a failed run says: the error, its cause (fetch's), and how a product process that stopped ended. */
+function withProductOutput(err: unknown, product: BenchProduct | undefined): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  const stopped = (product?.processes ?? [])
+    .filter((p) => !p.running)
+    .map(
+      (p) =>
+        `${p.name} exited (code ${p.process.exitCode}, signal ${p.process.signalCode}):\n${p.text().slice(-3000)}`,
+    );
+  return new Error([`${error.message}${cause}`, ...stopped].join('\n'));
 }
 
 /** A sandbox order the product auto-accepts (the store has the product, the price matches). */
