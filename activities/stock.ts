@@ -26,11 +26,16 @@ const MAX_ERRORS = 50;
 const BATCH_TRIES = 3;
 const BATCH_RETRY_MS = 500;
 /**
- * Batches waiting for Spartoo's answer at once. Spartoo limits calls per hour (-429, quota not
- * published: /work/shared/spartoo-webservices.md), not calls at once, so a few in flight cost no more
- * calls and overlap one batch's wait (its answer, a resend's pause) with the next one's work.
+ * Calls to Spartoo at once. Spartoo limits calls per hour (-429, quota not published:
+ * /work/shared/spartoo-webservices.md), not calls at once, so a few in flight cost no more calls and
+ * overlap one batch's wait for its answer with the next one's work.
  */
-export const STOCK_BATCHES_IN_FLIGHT = 3;
+export const STOCK_CALLS_AT_ONCE = 3;
+/**
+ * Batches under way at once (sent, or waiting to be sent again after a lost answer): twice the calls,
+ * so that batches pausing before a resend leave the calls to the others.
+ */
+export const STOCK_BATCHES_IN_FLIGHT = 2 * STOCK_CALLS_AT_ONCE;
 
 export interface StockActivityDependencies {
   connections: ConnectionRepository;
@@ -40,7 +45,10 @@ export interface StockActivityDependencies {
   spartooTimeoutMs?: number;
   /** Sizes per Spartoo call, at most STOCK_BATCH_SIZE (the default); tests make it small. */
   stockBatchSize?: number;
-  /** Batches in flight at once (default STOCK_BATCHES_IN_FLIGHT); 1 sends them one after another. */
+  /**
+   * Batches under way at once (default STOCK_BATCHES_IN_FLIGHT; calls at once: at most
+   * STOCK_CALLS_AT_ONCE of them); 1 sends them one after another.
+   */
   stockBatchesInFlight?: number;
 }
 
@@ -119,6 +127,24 @@ function catalogueCursor(progress: StockPushProgress, heartbeat: () => void) {
   };
 }
 
+/** Runs a call when one of `max` slots is free: the calls to Spartoo at once, whatever the batches. */
+type CallSlots = <T>(call: () => Promise<T>) => Promise<T>;
+function callSlots(max: number): CallSlots {
+  let free = max;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await call();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
 /** The connection workflow's stock push, in batches that each survive a failure of the next. */
 export function createStockActivities(deps: StockActivityDependencies) {
   const { connections, stores, stock } = deps;
@@ -127,6 +153,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
   const inFlightMax = deps.stockBatchesInFlight ?? STOCK_BATCHES_IN_FLIGHT;
   if (!Number.isInteger(inFlightMax) || inFlightMax < 1)
     throw new RangeError('stockBatchesInFlight must be positive');
+  const callsAtOnce = Math.min(STOCK_CALLS_AT_ONCE, inFlightMax);
 
   /**
    * Products that share their key with a lower id: the key is the winner's, they are never sent. One
@@ -163,13 +190,14 @@ export function createStockActivities(deps: StockActivityDependencies) {
     spartoo: SpartooClient,
     sizes: StockSize[],
     progress: StockPushProgress,
-    stopping: () => boolean,
+    push: { stopping: () => boolean; call: CallSlots },
   ): Promise<StockBatchResult> {
     const context = Context.current();
+    const { stopping } = push;
     for (let tries = 1; ; tries++) {
       try {
         // Cancellation does not wait for an answer that may take the client's whole timeout.
-        return await Promise.race([spartoo.updateStockBatch(sizes), context.cancelled]);
+        return await push.call(() => Promise.race([spartoo.updateStockBatch(sizes), context.cancelled]));
       } catch (err) {
         if (!(err instanceof SpartooTransportError) || tries >= BATCH_TRIES || stopping()) throw err;
         context.heartbeat(snapshot(progress));
@@ -261,6 +289,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
     };
 
     const window = batchWindow();
+    const call = callSlots(callsAtOnce);
     const cursor = catalogueCursor(progress, heartbeat);
     let pending: StockSize[] = [];
     /** The cursor of the page being read: a batch sent names it with its last product. */
@@ -271,7 +300,7 @@ export function createStockActivities(deps: StockActivityDependencies) {
       const answered = cursor.place(page, through);
       pending = [];
       return window.send(async () => {
-        const result = await sendBatch(spartoo, sizes, progress, window.stopping);
+        const result = await sendBatch(spartoo, sizes, progress, { stopping: window.stopping, call });
         const refused = new Set(result.errors.map((e) => e.sizeReference));
         // Sizes Spartoo refused stay out of the ledger: they are sent again next cycle.
         await stock.recordSent(

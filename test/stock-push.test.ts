@@ -58,6 +58,15 @@ async function startStockSandbox() {
     turns = turn.catch(() => {});
     await turn;
   });
+  /** Batch calls being served now, and the most at once. */
+  const open = { now: 0, most: 0 };
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith(`/mp/${BATCH_SCRIPT}`)) return;
+    open.most = Math.max(open.most, ++open.now);
+  });
+  app.addHook('onResponse', async (request) => {
+    if (request.url.startsWith(`/mp/${BATCH_SCRIPT}`)) open.now--;
+  });
   app.addHook('preHandler', async (request, reply) => {
     const xml = (request.body as { fields?: Record<string, string> } | undefined)?.fields?.xml;
     if (!request.url.startsWith(`/mp/${BATCH_SCRIPT}`) || xml === undefined || !hooks.failBatch?.(xml))
@@ -73,6 +82,7 @@ async function startStockSandbox() {
   return {
     baseUrl: `${address}/mp/`,
     hooks,
+    open,
     createMerchant: (partenaire: string) => admin('POST', '/_sandbox/merchants', { partenaire }),
     setFaults: (faults: Record<string, number>) => admin('PUT', '/_sandbox/faults', faults),
     /** The stock batch calls received for this merchant, in order. */
@@ -420,6 +430,24 @@ describe('stock push activity', () => {
       await expectSandboxHolds(sandbox, partenaire, products);
     },
   );
+
+  it('sends at most 3 calls at once, and a batch pausing before a resend leaves its call to the others', async () => {
+    const products = sizes(1500, 'K');
+    const { partenaire, connectionId } = await setUp(products);
+    await sandbox.setFaults({ latencyMs: 40 });
+    // The first batch's first two tries fail: it pauses 0.5 s, then 1 s, while the others go on.
+    let failures = 0;
+    sandbox.hooks.failBatch = (xml) => xml.includes('K-00050') && failures++ < 2;
+    const run = attempt({ connectionId, full: false });
+    const sent: { batches: number; after?: string }[] = [];
+    run.env.on('heartbeat', (d: StockPushProgress) => sent.push({ batches: d.batches, after: d.after }));
+    expect(await run.run()).toEqual({ sizesSent: 1500, errors: [] });
+    expect(sandbox.open.most).toBe(3);
+    // Five batches were answered behind the first while it paused: the cursor stayed before it.
+    expect(sent.find((h) => h.batches === 5)?.after).toBeUndefined();
+    expect((await sandbox.batches(partenaire)).filter((c) => c.code === 1)).toHaveLength(15);
+    await expectSandboxHolds(sandbox, partenaire, products);
+  });
 
   it('with batches in flight, a cancellation waits for those in flight and records what was answered', async () => {
     const products = sizes(1000, 'G');
