@@ -1,6 +1,7 @@
 import { runClusterBench } from './bench/cluster';
 import { runConnectionsBench } from './bench/connections';
 import { runHostileDrill } from './bench/hostile';
+import { runOpenOrdersBench } from './bench/open-orders';
 import { runBench } from './bench/run';
 import { runStockBench } from './bench/stock';
 import { runShopCatalogueBench, takeStoreOption } from './bench/stock-shops';
@@ -17,8 +18,35 @@ import { runShopCatalogueBench, takeStoreOption } from './bench/stock-shops';
 // `--connections N [--minutes M]`: N connections polling every 60 s, M minutes idle (default 5): poll
 // lateness, spread, CPU per connection (scripts/bench/connections.ts; --poll-seconds S for the test,
 // --orders-each K for a big N: 2 orders each by default).
+// `--open-orders N [--burst B]`: memory with N orders AWAITING_SHIPMENT, then B more on top
+// (scripts/bench/open-orders.ts).
 const USAGE =
-  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] [--store builtin|shopify|woocommerce] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M]';
+  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] [--store builtin|shopify|woocommerce] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M] | --open-orders N [--burst B]';
+
+/** --open-orders N and --burst B taken out of argv. */
+function openOrdersArgs(argv: string[]) {
+  const found: { openOrders?: number; burst?: number } = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    if (name !== '--open-orders' && name !== '--burst') {
+      rest.push(argv[i]!);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < (name === '--burst' ? 0 : 1))
+      throw new Error(
+        `${name} must be a ${name === '--burst' ? 'non-negative' : 'positive'} integer, got "${value}"`,
+      );
+    found[name === '--burst' ? 'burst' : 'openOrders'] = n;
+  }
+  if (found.burst !== undefined && found.openOrders === undefined)
+    throw new Error('--burst goes with --open-orders N');
+  if (found.openOrders !== undefined && rest.length)
+    throw new Error(`--open-orders goes with --burst B only, not ${rest.join(' ')}`);
+  return { ...found, rest };
+}
 
 /** --connections' options taken out of argv (which then must hold nothing else). */
 function connectionsArgs(argv: string[]) {
@@ -110,7 +138,8 @@ function parseArgs(argv: string[]) {
 }
 
 try {
-  const { connections, rest, ...connectionOptions } = connectionsArgs(process.argv.slice(2));
+  const { openOrders, burst, rest: argv } = openOrdersArgs(process.argv.slice(2));
+  const { connections, rest, ...connectionOptions } = connectionsArgs(argv);
   // --store shopify|woocommerce: the push's catalogue read through that adapter (scripts/bench/stock-shops.ts).
   const { store, rest: others } = takeStoreOption(rest);
   const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(others);
@@ -120,23 +149,25 @@ try {
   const log = (line: string) => console.error(line);
   // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts);
   // --hostile: the drill (scripts/bench/hostile.ts).
-  const report = connections
-    ? await runConnectionsBench({
-        ...connectionOptions,
-        connections,
-        minutes: connectionOptions.minutes ?? 5,
-        postgresUrl,
-        log,
-      })
-    : cluster
-      ? await runClusterBench({ orders: orders ?? 1000, faults, workers: workers ?? 2, log })
-      : hostile
-        ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
-        : stockSizes === undefined
-          ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
-          : store && store !== 'builtin'
-            ? await runShopCatalogueBench({ store, sizes: stockSizes, log })
-            : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
+  const report = openOrders
+    ? await runOpenOrdersBench({ orders: openOrders, burst, postgresUrl, log })
+    : connections
+      ? await runConnectionsBench({
+          ...connectionOptions,
+          connections,
+          minutes: connectionOptions.minutes ?? 5,
+          postgresUrl,
+          log,
+        })
+      : cluster
+        ? await runClusterBench({ orders: orders ?? 1000, faults, workers: workers ?? 2, log })
+        : hostile
+          ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
+          : stockSizes === undefined
+            ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
+            : store && store !== 'builtin'
+              ? await runShopCatalogueBench({ store, sizes: stockSizes, log })
+              : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });
   for (const line of report.lines) console.log(line);
   if (report.problems.length) {
     console.error(`bench FAILED: ${report.problems.join('; ')}`);

@@ -1,30 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { runBenchCli } from './support/bench-cli';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** `npm run bench -- <args>` as a child process: embedded (PGlite) unless given a PostgreSQL URL. */
-function bench(args: string[], postgresUrl?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const { DATABASE_URL: _d, TEST_DATABASE_URL: _t, ...inherited } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], {
-      cwd: root,
-      env: { ...inherited, ...(postgresUrl ? { TEST_DATABASE_URL: postgresUrl } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[], postgresUrl?: string) =>
+  runBenchCli(args, postgresUrl ? { TEST_DATABASE_URL: postgresUrl } : {});
 
 /** Every check the drill must print, each passed: a check that disappears fails here too. */
 const CHECKS = [

@@ -23,7 +23,9 @@ export function apiClient(baseUrl: string, token: string) {
     const text = await res.text();
     if (!res.ok)
       throw new HttpError(res.status, `API ${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+    // JSON answers parsed; text ones (GET /metrics) as they are.
+    const json = res.headers.get('content-type')?.includes('json');
+    return (text ? (json ? JSON.parse(text) : text) : undefined) as T;
   };
   return {
     get: <T>(path: string) => call<T>('GET', path),
