@@ -40,6 +40,8 @@ describe('npm run bench (50 orders)', () => {
     expect(run.stdout).toMatch(/^latency to AWAITING_SHIPMENT p50: [\d.]+ s$/m);
     expect(run.stdout).toMatch(/peak RSS: \d+ MB$/m);
     expect(run.stdout).toMatch(/^ratio to baseline: [\d.]+$/m);
+    expect(run.stdout).toMatch(/^fixed reference workflows\/s: [\d.]+ /m);
+    expect(run.stdout).toMatch(/^ratio to fixed reference: [\d.]+$/m);
     expect(c.last).toMatch(/^orders\/s: [\d.]+$/);
   }, 300_000);
 

@@ -1,10 +1,14 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 
 /**
- * The benchmark's baseline (bench only, not part of the product's worker): a workflow doing nothing
- * but the same sequence of activities and local activities as an order's history, with the order
- * workflow's timeouts and retry policies, so that its throughput is the floor Temporal itself sets
- * on this machine.
+ * The benchmark's baselines (bench only, not part of the product's worker), with the order workflow's
+ * timeouts and retry policies, so that their throughput is the floor Temporal itself sets on this machine.
  */
 interface NoopActivities {
   noop(): Promise<void>;
@@ -19,11 +23,33 @@ const local = proxyLocalActivities<NoopActivities>({
   retry: { initialInterval: '500ms', maximumInterval: '10s' },
 });
 
-/** `steps`: 'A' an activity, 'L' a local activity, in order. */
+/**
+ * Same shape: nothing but the sequence of activities and local activities of an order's history
+ * (`steps`: 'A' an activity, 'L' a local activity, in order). It follows the product's own shape.
+ */
 export async function baselineWorkflow(steps: string): Promise<number> {
   for (const step of steps) {
     if (step === 'L') await local.noop();
     else await act.noop();
   }
   return steps.length;
+}
+
+export const shippedSignal = defineSignal('shipped');
+
+/**
+ * The fixed reference (issue 14, item 4), which does not change with the product: an order's essential
+ * work, three no-op activities (fetch, accept, import), the merchant's shipment as one signal, then a
+ * fourth (the tracking number sent).
+ */
+export async function referenceWorkflow(): Promise<void> {
+  let shipped = false;
+  setHandler(shippedSignal, () => {
+    shipped = true;
+  });
+  await act.noop();
+  await act.noop();
+  await act.noop();
+  await condition(() => shipped);
+  await act.noop();
 }

@@ -525,39 +525,47 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     );
     cleanups.push(() => baselineWorker.stop());
     await baselineWorker.waitFor(/baseline worker: ready/);
-    const baselineCpu = { temporal: new CpuMeter(), worker: new CpuMeter() };
-    const sampleBaselineCpu = () => {
-      const p = serverPid ? readProc(serverPid) : undefined;
-      if (p && serverPid) baselineCpu.temporal.observe(serverPid, p.cpuSeconds);
-      baselineCpu.worker.observe(baselineWorker.pid, baselineWorker.sample().cpuSeconds);
+    // The same-shape baseline, then the fixed reference (four no-op activities and one signal).
+    const runBaseline = async (name: 'baselineWorkflow' | 'referenceWorkflow') => {
+      const meters = { temporal: new CpuMeter(), worker: new CpuMeter() };
+      const sample = () => {
+        const p = serverPid ? readProc(serverPid) : undefined;
+        if (p && serverPid) meters.temporal.observe(serverPid, p.cpuSeconds);
+        meters.worker.observe(baselineWorker.pid, baselineWorker.sample().cpuSeconds);
+      };
+      sample();
+      meters.temporal.begin();
+      meters.worker.begin();
+      const runId = randomBytes(4).toString('hex');
+      const b0 = Date.now();
+      const results: Promise<unknown>[] = [];
+      await mapLimit(
+        Array.from({ length: N }, (_, i) => i),
+        START_CONCURRENCY,
+        async (i) => {
+          const handle = await client.workflow.start(name, {
+            taskQueue: BASELINE_QUEUE,
+            workflowId: `bench-${name}-${runId}-${i}`,
+            args: name === 'baselineWorkflow' ? [steps] : [],
+          });
+          if (name === 'referenceWorkflow') await handle.signal('shipped');
+          results.push(handle.result());
+        },
+      );
+      await Promise.all(results);
+      const ms = Date.now() - b0;
+      sample();
+      return { perSecond: N / (ms / 1000), cpu: meters };
     };
-    sampleBaselineCpu();
-    baselineCpu.temporal.begin();
-    baselineCpu.worker.begin();
-    const runId = randomBytes(4).toString('hex');
-    const b0 = Date.now();
-    const results: Promise<unknown>[] = [];
-    await mapLimit(
-      Array.from({ length: N }, (_, i) => i),
-      START_CONCURRENCY,
-      async (i) => {
-        const handle = await client.workflow.start('baselineWorkflow', {
-          taskQueue: BASELINE_QUEUE,
-          workflowId: `bench-baseline-${runId}-${i}`,
-          args: [steps],
-        });
-        results.push(handle.result());
-      },
-    );
-    await Promise.all(results);
-    const baselineMs = Date.now() - b0;
-    sampleBaselineCpu();
+    const baseline = await runBaseline('baselineWorkflow');
+    log(`reference: ${N} fixed reference workflows (four no-op activities and one signal)`);
+    const reference = await runBaseline('referenceWorkflow');
     const baselineRss = baselineWorker.sample().peakRssKb;
     await baselineWorker.stop();
 
     // ---- Figures --------------------------------------------------------------------------------------------------------
     const ordersPerSecond = N / (durationMs / 1000);
-    const baselinePerSecond = N / (baselineMs / 1000);
+    const baselinePerSecond = baseline.perSecond;
     const lines = [
       `bench: ${N} orders${options.rate ? ` arriving at ${options.rate}/s` : ' at once'}${options.faults ? `, faults (failure rate ${FAULTS.failureRate}, +${FAULTS.latencyMs} ms, -429 bursts, ${state.kills} worker SIGKILLs)` : ''}; database ${layout === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded, npm start)'}; ${os.cpus().length} CPUs`,
       `duration: ${seconds(durationMs)} (first sync to last order SHIPPED on the sandbox)`,
@@ -568,8 +576,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       `${layout === 'postgres' ? 'worker' : 'product process (worker + API + PGlite)'} peak RSS: ${megabytes(workerPeakKb)}`,
       `baseline workflows/s: ${rate(baselinePerSecond)} (minimal workflow, ${steps.length} no-op steps "${steps}", A activity, L local activity; worker peak RSS ${megabytes(baselineRss)})`,
       `ratio to baseline: ${(ordersPerSecond / baselinePerSecond).toFixed(2)}`,
+      `fixed reference workflows/s: ${rate(reference.perSecond)} (three no-op activities, one signal, a fourth activity: does not follow the product's shape)`,
+      `ratio to fixed reference: ${(ordersPerSecond / reference.perSecond).toFixed(2)}`,
       `per order: ${history.events?.length ?? 0} history events, ${workflowTasks} workflow tasks, ${(calls.length / N).toFixed(2)} Spartoo calls${dbAfter && dbBefore ? `, ${((dbAfter.transactions - dbBefore.transactions) / N).toFixed(1)} database transactions` : ''}`,
-      `baseline cpu seconds: temporal ${baselineCpu.temporal.total().toFixed(1)}, worker ${baselineCpu.worker.total().toFixed(1)}`,
+      `baseline cpu seconds: temporal ${baseline.cpu.temporal.total().toFixed(1)}, worker ${baseline.cpu.worker.total().toFixed(1)}; fixed reference: temporal ${reference.cpu.temporal.total().toFixed(1)}, worker ${reference.cpu.worker.total().toFixed(1)}`,
       `cpu seconds: temporal ${cpu.temporal.total().toFixed(1)}, ${layout === 'postgres' ? 'worker' : 'product'} ${cpu.worker.total().toFixed(1)}${api ? `, api ${cpu.api.total().toFixed(1)}` : ''}${stats ? `, postgres ${cpu.postgres.total().toFixed(1)}` : ''}, bench (sandbox + driver) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)}`,
       `sandbox calls: ${calls.length} (${state.syncs} "Synchronize Orders"), faults injected ${JSON.stringify(Object.fromEntries(countBy(calls, (c) => c.fault)))}`,
       `orders SHIPPED on the sandbox: ${sandboxShipped} of ${N}`,
