@@ -11,6 +11,7 @@ import { createStockLedger } from '../db/stock';
 import type { StoreProduct } from '../domain/types';
 import { createSecretBox } from '../runtime/secret-box';
 import { createSandbox } from '../spartoo/sandbox/app';
+import { renderAnswer } from '../spartoo/sandbox/webservices';
 import { storeAdapters } from '../store/adapters';
 import { createDatabaseStore } from '../store/database-store';
 import { createStoreRegistry } from '../store/registry';
@@ -45,8 +46,11 @@ async function startStockSandbox() {
   let received = 0;
   const hooks: {
     onBatch?: (n: number) => Promise<void> | void;
-    /** Answers HTTP 500 (before the sandbox records or applies it) to a batch whose XML it picks. */
-    failBatch?: (xml: string) => boolean;
+    /**
+     * Fails a batch whose XML it picks, before the sandbox records or applies it: HTTP 500 (a lost
+     * answer, resent by the push), or -429 after `afterMs` (the attempt fails).
+     */
+    failBatch?: (xml: string) => { fault: 'http_500' | 'rate_limited'; afterMs?: number } | undefined;
   } = {};
   // One hook after another, in the order the calls arrive: a fault set at call n is in place before call
   // n + 1 is served, with batches in flight as with one at a time.
@@ -69,9 +73,13 @@ async function startStockSandbox() {
   });
   app.addHook('preHandler', async (request, reply) => {
     const xml = (request.body as { fields?: Record<string, string> } | undefined)?.fields?.xml;
-    if (!request.url.startsWith(`/mp/${BATCH_SCRIPT}`) || xml === undefined || !hooks.failBatch?.(xml))
-      return;
-    return reply.code(500).type('text/html').send('<h1>500 Internal Server Error</h1>');
+    if (!request.url.startsWith(`/mp/${BATCH_SCRIPT}`) || xml === undefined) return;
+    const failure = hooks.failBatch?.(xml);
+    if (!failure) return;
+    await new Promise((resolve) => setTimeout(resolve, failure.afterMs ?? 0));
+    if (failure.fault === 'http_500')
+      return reply.code(500).type('text/html').send('<h1>500 Internal Server Error</h1>');
+    return reply.type('text/xml').send(renderAnswer('errors', { code: -429 }));
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -409,13 +417,14 @@ describe('stock push activity', () => {
     async (_kind, inputOf) => {
       const products = sizes(1000, 'F');
       const { partenaire, connectionId } = await setUp(products);
-      // The 5th batch (F-00400…F-00499) fails every try in the first attempt, while the others in flight
+      // In the first attempt, the 5th batch (F-00400…F-00499) gets -429 a second late, once the others
       // behind it are answered: out of order.
       let failing = true;
-      sandbox.hooks.failBatch = (xml) => failing && xml.includes('F-00450');
+      sandbox.hooks.failBatch = (xml) =>
+        failing && xml.includes('F-00450') ? { fault: 'rate_limited', afterMs: 1000 } : undefined;
       const input = inputOf(connectionId);
       const first = attempt(input);
-      await expect(first.run()).rejects.toMatchObject({ name: 'SpartooTransportError' });
+      await expect(first.run()).rejects.toMatchObject({ name: 'SpartooError', code: -429 });
       // Never past F-00399 while F-00400… is unanswered; the batches answered after it are counted.
       expect(first.heartbeats.every((h) => h.after === undefined || h.after <= 'F-00399')).toBe(true);
       const stopped = first.heartbeats.at(-1)!;
@@ -437,7 +446,8 @@ describe('stock push activity', () => {
     await sandbox.setFaults({ latencyMs: 40 });
     // The first batch's first two tries fail: it pauses 0.5 s, then 1 s, while the others go on.
     let failures = 0;
-    sandbox.hooks.failBatch = (xml) => xml.includes('K-00050') && failures++ < 2;
+    sandbox.hooks.failBatch = (xml) =>
+      xml.includes('K-00050') && failures++ < 2 ? { fault: 'http_500' } : undefined;
     const run = attempt({ connectionId, full: false });
     const sent: { batches: number; after?: string }[] = [];
     run.env.on('heartbeat', (d: StockPushProgress) => sent.push({ batches: d.batches, after: d.after }));
