@@ -60,6 +60,7 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
     log(`idle: watching the product for ${seconds(IDLE_MS)} before any order`);
     await memory.watchFor(IDLE_MS);
     const idle = memory.now();
+    const heapIdle = await heapBreakdown(product.http);
     const sandboxApp = createSandbox({ seed: 20_240_301 });
     const sandboxAddress = await sandboxApp.listen({ port: 0, host: '127.0.0.1' });
     cleanups.push(() => sandboxApp.close());
@@ -107,6 +108,7 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
       watch: memory,
       onCount: (open) => growth.push({ open, rssKb: memory.now().total }),
     });
+    const heapOpen = await heapBreakdown(http);
     await memory.watchFor(10_000);
     const open = memory.now();
 
@@ -166,8 +168,10 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
       `bench: ${N} open orders (${merchants.length} connections), then ${B} in a burst on top; database ${product.layout === 'postgres' ? 'PostgreSQL (worker and API each their own process)' : 'PGlite (embedded, npm start)'}; ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB`,
       `bounds: ${process.env.WORKER_CACHED_WORKFLOWS ?? bounds.cachedWorkflows} cached workflows${product.layout === 'embedded' ? `, PGlite shared buffers ${bounds.pgliteSharedBuffersMb} MB` : ''}`,
       `RSS idle (ready, no order): ${memory.describe(idle)}`,
+      `${product.layout === 'embedded' ? 'product process' : 'API process'} idle: ${heapIdle}`,
       `RSS as the open orders grow: ${growth.map((g) => `${g.open}: ${mb(g.rssKb)}`).join(', ')}`,
       `RSS with ${N} open orders: ${memory.describe(open)}`,
+      `${product.layout === 'embedded' ? 'product process' : 'API process'} with ${N} open orders: ${heapOpen}`,
       `RSS after the burst (${N + B} open): ${memory.describe(afterBurst)}`,
       `RSS at the end: ${memory.describe(last)}`,
       `peak RSS over the run: ${memory.describePeaks()}`,
@@ -285,15 +289,32 @@ async function untilShipped(
   }
 }
 
-/** The worker's sticky cache as the SDK counts it, from the product's /metrics (embedded: the API's). */
-async function stickyCacheMetrics(http: ApiClient): Promise<string> {
+/** The sum of a series' samples in the product's /metrics (embedded: worker and API in one process). */
+async function metricsReader(http: ApiClient) {
   const text = await http.get<string>('/metrics').catch(() => '');
-  if (typeof text !== 'string') return 'not available';
-  const pick = (name: string) =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith(name))
-      .map((l) => Number(l.split(' ').at(-1)))
-      .reduce((a, b) => a + b, 0);
+  return (name: string) =>
+    typeof text !== 'string'
+      ? Number.NaN
+      : text
+          .split('\n')
+          .filter((l) => l.startsWith(name))
+          .map((l) => Number(l.split(' ').at(-1)))
+          .reduce((a, b) => a + b, 0);
+}
+
+/** The worker's sticky cache as the SDK counts it. */
+async function stickyCacheMetrics(http: ApiClient): Promise<string> {
+  const pick = await metricsReader(http);
   return `size ${pick('temporal_sticky_cache_size')}, forced evictions ${pick('temporal_sticky_cache_total_forced_eviction')}`;
+}
+
+/**
+ * Where the main thread's memory is (prom-client's process metrics): the JavaScript heap, and memory
+ * outside it (PGlite's WebAssembly memory, buffers). The rest of the RSS is code, the workflow thread's
+ * heap (sticky cache) and tsx's loader thread.
+ */
+async function heapBreakdown(http: ApiClient): Promise<string> {
+  const pick = await metricsReader(http);
+  const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+  return `main heap ${mb(pick('spartoo_sync_nodejs_heap_size_used_bytes'))} used of ${mb(pick('spartoo_sync_nodejs_heap_size_total_bytes'))}, external ${mb(pick('spartoo_sync_nodejs_external_memory_bytes'))}`;
 }
