@@ -16,12 +16,23 @@ export interface MemoryBounds {
   pgliteSharedBuffersMb: number;
 }
 
+/** NODE_HEAP_MB's default: V8's limit on each thread's old generation in a product process. */
+export const DEFAULT_NODE_HEAP_MB = 256;
+
 /**
  * V8 flags of every product process (package.json's start, api and worker scripts, the cluster, the
- * bench): young-generation semi-spaces of 4 MB rather than 16 (per thread: the main one, the workflow
- * thread, tsx's loader) save about 60 MB a process for slightly more frequent minor collections.
+ * bench), the same as package.json writes them (`${NODE_HEAP_MB:-256}`; a test keeps them in step):
+ * - the old generation bounded (NODE_HEAP_MB, 256 MB by default): without a bound V8 sizes it from
+ *   the machine (4 GB here) and leaves hundreds of MB of garbage uncollected under a burst, counted
+ *   in the RSS; the product's live heap stays under 100 MB with thousands of orders in flight
+ *   (BENCHMARKS.md), and each thread (main, workflows, tsx's loader) has its own;
+ * - young-generation semi-spaces of 4 MB rather than 16: about 60 MB less a process, for slightly
+ *   more frequent minor collections.
  */
-export const NODE_MEMORY_FLAGS = ['--max-semi-space-size=4'];
+export function nodeMemoryFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const heapMb = bound(env, 'NODE_HEAP_MB', DEFAULT_NODE_HEAP_MB, 64);
+  return ['--max-semi-space-size=4', `--max-old-space-size=${heapMb}`];
+}
 
 const MIB = 1024 * 1024;
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.floor(value)));

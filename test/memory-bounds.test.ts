@@ -5,7 +5,12 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client';
 import packageJson from '../package.json' with { type: 'json' };
-import { defaultMemoryBounds, NODE_MEMORY_FLAGS, readMemoryBounds } from '../runtime/memory';
+import {
+  DEFAULT_NODE_HEAP_MB,
+  defaultMemoryBounds,
+  nodeMemoryFlags,
+  readMemoryBounds,
+} from '../runtime/memory';
 
 const GIB = 1024 ** 3;
 
@@ -39,9 +44,19 @@ describe("the product's V8 flags", () => {
     'npm run %s runs node itself with them (no wrapper process)',
     (name) => {
       const script = (packageJson.scripts as Record<string, string>)[name]!;
-      expect(script.startsWith(`node ${NODE_MEMORY_FLAGS.join(' ')} --import tsx `)).toBe(true);
+      // npm runs scripts with sh: NODE_HEAP_MB's default is written as the shell's ${…:-…}.
+      const flags = nodeMemoryFlags({}).map((f) =>
+        f.replace(`=${DEFAULT_NODE_HEAP_MB}`, `=\${NODE_HEAP_MB:-${DEFAULT_NODE_HEAP_MB}}`),
+      );
+      expect(script.startsWith(`node ${flags.join(' ')} --import tsx `), script).toBe(true);
     },
   );
+
+  it('bounds the old generation by NODE_HEAP_MB', () => {
+    expect(nodeMemoryFlags({})).toContain('--max-old-space-size=256');
+    expect(nodeMemoryFlags({ NODE_HEAP_MB: '512' })).toContain('--max-old-space-size=512');
+    expect(() => nodeMemoryFlags({ NODE_HEAP_MB: '10' })).toThrow('NODE_HEAP_MB');
+  });
 });
 
 describe('the embedded database under its bound (db/client.ts)', () => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_MEMORY_FLAGS } from '../../runtime/memory';
+import { nodeMemoryFlags } from '../../runtime/memory';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -41,7 +41,7 @@ export class Child {
     env: NodeJS.ProcessEnv,
     nodeArgs: string[] = [],
   ) {
-    const args = [...NODE_MEMORY_FLAGS, ...nodeArgs, '--import', 'tsx', path.join(projectRoot, script)];
+    const args = [...nodeMemoryFlags(), ...nodeArgs, '--import', 'tsx', path.join(projectRoot, script)];
     this.process = spawn(process.execPath, args, {
       cwd: projectRoot,
       env,

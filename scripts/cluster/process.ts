@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_MEMORY_FLAGS } from '../../runtime/memory';
+import { nodeMemoryFlags } from '../../runtime/memory';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,7 +24,7 @@ export interface ProcessSpec {
 export function nodeScript(script: string): { command: string; args: string[] } {
   return {
     command: process.execPath,
-    args: [...NODE_MEMORY_FLAGS, '--import', 'tsx', path.join(projectRoot, script)],
+    args: [...nodeMemoryFlags(), '--import', 'tsx', path.join(projectRoot, script)],
   };
 }
 
