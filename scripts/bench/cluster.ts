@@ -13,7 +13,7 @@ import { NUM_HISTORY_SHARDS, type TemporalPorts } from '../cluster/temporal';
 import { ensureTemporalCli } from '../temporal-cli';
 import { ensureClusterTools, TEMPORAL_SERVER_VERSION } from '../temporal-cluster-tools';
 import { apiClient, HttpError, sandboxAdmin } from './http';
-import { readProc, sleep } from './procs';
+import { benchCleanups, readProc, sleep } from './procs';
 import {
   type BenchReport,
   CpuMeter,
@@ -120,16 +120,7 @@ export async function freeTemporalPorts(): Promise<TemporalPorts> {
 export async function runClusterBench(options: ClusterBenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => {});
   const N = options.orders;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse())
-        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-    })());
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, finish } = benchCleanups(log);
 
   try {
     const cli = await ensureTemporalCli(log);
@@ -512,8 +503,6 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
     if (options.faults && events.length !== 3) problems.push(`${events.length} of the 3 crashes happened`);
     return { lines, problems };
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await finish();
   }
 }

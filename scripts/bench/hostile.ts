@@ -14,7 +14,7 @@ import { ensureTemporalCli } from '../temporal-cli';
 import { startTemporalDevServer } from '../temporal-server';
 import { apiClient, HttpError, type SandboxCall } from './http';
 import { createScratchDatabase, redact } from './postgres';
-import { Child, sleep } from './procs';
+import { benchCleanups, Child, sleep } from './procs';
 import { countBy, mapLimit, seconds } from './stats';
 
 /**
@@ -395,16 +395,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
   const N = options.orders;
   const mix = hostileMix(N);
   const layout = options.postgresUrl ? 'postgres' : 'embedded';
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse())
-        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-    })());
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, finish } = benchCleanups(log);
 
   try {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-bench-hostile-'));
@@ -1347,9 +1338,7 @@ export async function runHostileDrill(options: HostileOptions): Promise<HostileR
       : `hostile drill: passed (${lines.length} checks)`;
     return { lines: [...header, ...lines, verdict], problems };
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await finish();
   }
 }
 

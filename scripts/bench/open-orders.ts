@@ -3,9 +3,9 @@ import os from 'node:os';
 import { readMemoryBounds } from '../../runtime/memory';
 import { createSandbox } from '../../spartoo/sandbox/app';
 import { type ApiClient, sandboxAdmin } from './http';
-import { sleep } from './procs';
+import { benchCleanups, sleep } from './procs';
 import { type BenchProduct, startBenchProduct } from './product';
-import { type BenchReport, PRODUCTS, productId, trackingNumber } from './run';
+import { autoAcceptedOrder, type BenchReport, PRODUCTS, productId, trackingNumber } from './run';
 import { countBy, mapLimit, megabytes, rate, seconds } from './stats';
 
 /**
@@ -44,16 +44,7 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
   const log = options.log ?? (() => {});
   const N = options.orders;
   const B = options.burst ?? Math.min(1000, Math.ceil(N / 10));
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse())
-        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-    })());
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, finish } = benchCleanups(log);
   try {
     const product = await startBenchProduct({ postgresUrl: options.postgresUrl, cleanups, log });
     const memory = memoryWatch(product);
@@ -86,7 +77,8 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
       await sandbox.createMerchant(partenaire);
       const count = Math.min(ORDERS_PER_CONNECTION, N - i * ORDERS_PER_CONNECTION);
       const orderIds: string[] = [];
-      for (let k = 0; k < count; k++) orderIds.push(await sandbox.createOrder(partenaire, order(k)));
+      for (let k = 0; k < count; k++)
+        orderIds.push(await sandbox.createOrder(partenaire, autoAcceptedOrder(k)));
       merchants.push({ partenaire, connectionId: '', orderIds });
     }
     log(`sandbox: ${N} orders for ${merchants.length} merchants; creating their connections`);
@@ -117,7 +109,7 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
     const burstIds: string[] = [];
     for (let k = 0; k < B; k++) {
       const m = merchants[k % merchants.length]!;
-      const id = await sandbox.createOrder(m.partenaire, order(k));
+      const id = await sandbox.createOrder(m.partenaire, autoAcceptedOrder(k));
       m.orderIds.push(id);
       burstIds.push(id);
     }
@@ -190,27 +182,8 @@ export async function runOpenOrdersBench(options: OpenOrdersBenchOptions): Promi
       problems.push('the shipped sample is not confirmed once per order');
     return { lines, problems };
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await finish();
   }
-}
-
-/** A sandbox order the product auto-accepts (the store has the product, the price matches). */
-function order(i: number) {
-  const product = productId(i % PRODUCTS);
-  return {
-    products: [
-      {
-        products_reference: 'BENCH',
-        products_size_reference: product,
-        products_name: `Bench sneaker ${product}`,
-        products_qty: '1',
-        products_price_unit: '49.90',
-        products_price_unit_with_reduce: '49.90',
-      },
-    ],
-  };
 }
 
 type MemoryWatch = ReturnType<typeof memoryWatch>;

@@ -108,3 +108,28 @@ export class Child {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A bench run's undoing: each step the run registers in `cleanups` (a server started, a database
+ * created) is undone once, last first, whoever asks first (the end of the run, an error, Ctrl-C).
+ */
+export function benchCleanups(log: (line: string) => void) {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const step of cleanups.reverse())
+        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
+    })());
+  const onSignal = () => void cleanup().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    cleanups,
+    async finish() {
+      await cleanup();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

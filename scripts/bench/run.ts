@@ -14,7 +14,7 @@ import { ensureTemporalCli } from '../temporal-cli';
 import { startTemporalDevServer } from '../temporal-server';
 import { type ApiClient, apiClient, HttpError, sandboxAdmin } from './http';
 import { createScratchDatabase, databaseActivity, redact } from './postgres';
-import { Child, readProc, sleep } from './procs';
+import { benchCleanups, Child, readProc, sleep } from './procs';
 import { countBy, mapLimit, megabytes, percentile, rate, seconds } from './stats';
 
 export interface BenchOptions {
@@ -117,17 +117,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     );
   }
   const layout = options.postgresUrl ? 'postgres' : 'embedded';
-  const cleanups: (() => Promise<unknown>)[] = [];
-  // Once, whoever asks first (the end of the run, an error, Ctrl-C): last started, first stopped.
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse())
-        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-    })());
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, finish } = benchCleanups(log);
 
   try {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-bench-'));
@@ -282,21 +272,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const orderIds: string[] = [];
     const injectOrders = async (count: number) => {
       for (let k = 0; k < count; k++) {
-        const product = productId(orderIds.length % PRODUCTS);
-        orderIds.push(
-          await sandbox.createOrder(partenaire, {
-            products: [
-              {
-                products_reference: 'BENCH',
-                products_size_reference: product,
-                products_name: `Bench sneaker ${product}`,
-                products_qty: '1',
-                products_price_unit: '49.90',
-                products_price_unit_with_reduce: '49.90',
-              },
-            ],
-          }),
-        );
+        orderIds.push(await sandbox.createOrder(partenaire, autoAcceptedOrder(orderIds.length)));
       }
     };
     if (!options.rate) {
@@ -603,13 +579,28 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       problems.push(`the worker was killed ${state.kills} times`);
     return { lines, problems };
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await finish();
   }
 }
 
 export const productId = (i: number) => `BENCH-${String(i).padStart(3, '0')}`;
+
+/** A sandbox order of one line the product auto-accepts (the store has the product, the price matches). */
+export function autoAcceptedOrder(i: number) {
+  const product = productId(i % PRODUCTS);
+  return {
+    products: [
+      {
+        products_reference: 'BENCH',
+        products_size_reference: product,
+        products_name: `Bench sneaker ${product}`,
+        products_qty: '1',
+        products_price_unit: '49.90',
+        products_price_unit_with_reduce: '49.90',
+      },
+    ],
+  };
+}
 export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
 
 /**
