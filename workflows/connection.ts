@@ -62,10 +62,12 @@ const PATCH = {
 
 /**
  * Continue-as-new after this many cycles (before the slots patch: 500). A connection evicted from the
- * worker's sticky cache replays its run's history at its next wake, about 13 events a cycle: 50 cycles
- * (under an hour at a 60 s poll) keep that replay short, for the price of one new run an hour.
+ * worker's sticky cache (more connections than WORKER_CACHED_WORKFLOWS: each is evicted between two of
+ * its polls) replays its run's history at every wake, about 13 events and 9 ms of CPU a cycle (measured
+ * for BENCHMARKS.md "Many connections"): 10 cycles keep a replay near 50 ms, for one new run every 10
+ * cycles (an extra workflow task, about 5 % when the cache does hold the connection).
  */
-export const CYCLES_PER_RUN = 50;
+export const CYCLES_PER_RUN = 10;
 const CYCLES_PER_RUN_BEFORE_SLOTS = 500;
 
 /** An account problem (Spartoo -1, -2, -428) spaces polls and stock pushes to at least this. */
