@@ -159,6 +159,9 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
     // ---- Figures -----------------------------------------------------------------------------------------------
     const minutes = (t1 - t0) / 60_000;
     const perConnection = (cpuSeconds: number) => `${((cpuSeconds * 1000) / N / minutes).toFixed(1)} ms`;
+    // Per poll made: the same figure when every slot is polled, the true cost when slots are missed.
+    const perPoll = (cpuSeconds: number) =>
+      `${((cpuSeconds * 1000) / Math.max(1, polls.count)).toFixed(1)} ms`;
     const cpu = meter.totals();
     const productCpu = cpu.product + cpu.postgres;
     const busiest = polls.perSecond.length ? Math.max(...polls.perSecond) : 0;
@@ -175,6 +178,7 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
       `poll starts per second: mean ${(polls.count / ((t1 - t0) / 1000)).toFixed(1)} (N / interval: ${((N * 1000) / intervalMs).toFixed(1)}), busiest second ${busiest}`,
       `poll starts per 5 s of the interval: ${polls.perFiveSeconds.join(' ')}`,
       `idle cpu per connection per minute: temporal ${perConnection(cpu.temporal)}, ${product.layout === 'postgres' ? `worker ${perConnection(cpu.product - cpu.api)}, api ${perConnection(cpu.api)}, postgres ${perConnection(cpu.postgres)}` : `product ${perConnection(cpu.product)}`}`,
+      `cpu per poll: temporal ${perPoll(cpu.temporal)}, product ${perPoll(productCpu)}`,
       `idle cpu in the window: temporal ${share(cpu.temporal, t1 - t0)}, product ${share(productCpu, t1 - t0)} of one core; bench (sandbox + driver) ${share((benchCpu.user + benchCpu.system) / 1e6, t1 - t0)}`,
       ...(dbAfter && dbBefore
         ? [
