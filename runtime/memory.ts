@@ -58,14 +58,31 @@ function bound(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   return value;
 }
 
+/**
+ * The most workflows the workflow thread's heap (NODE_HEAP_MB) holds with room to spare: about 8 per
+ * MB above 64 MB. A cache of 3 500 ran the default 256 MB heap out of memory (about 3 000 cached), which
+ * stops the whole process: a larger cache is refused at start, naming both settings.
+ */
+export function maxCachedWorkflows(heapMb: number): number {
+  return Math.max(2, Math.floor((heapMb - 64) * 8));
+}
+
 export function readMemoryBounds(
   env: NodeJS.ProcessEnv = process.env,
   totalMemoryBytes = os.totalmem(),
 ): MemoryBounds {
   const defaults = defaultMemoryBounds(totalMemoryBytes);
+  // 0 turns the cache off (every task replays); 1 is not allowed by the SDK.
+  const cachedWorkflows = bound(env, 'WORKER_CACHED_WORKFLOWS', defaults.cachedWorkflows, 0);
+  const heapMb = bound(env, 'NODE_HEAP_MB', DEFAULT_NODE_HEAP_MB, 64);
+  if (cachedWorkflows > maxCachedWorkflows(heapMb)) {
+    throw new Error(
+      `WORKER_CACHED_WORKFLOWS=${cachedWorkflows} does not fit a heap of NODE_HEAP_MB=${heapMb} (at most ` +
+        `${maxCachedWorkflows(heapMb)}); raise NODE_HEAP_MB to at least ${Math.ceil(cachedWorkflows / 8) + 64}`,
+    );
+  }
   return {
-    // 0 turns the cache off (every task replays); 1 is not allowed by the SDK.
-    cachedWorkflows: bound(env, 'WORKER_CACHED_WORKFLOWS', defaults.cachedWorkflows, 0),
+    cachedWorkflows,
     pgliteSharedBuffersMb: bound(env, 'PGLITE_SHARED_BUFFERS_MB', defaults.pgliteSharedBuffersMb, 1),
   };
 }

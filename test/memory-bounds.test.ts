@@ -28,6 +28,15 @@ describe('memory bounds (runtime/memory.ts)', () => {
     expect(readMemoryBounds({ WORKER_CACHED_WORKFLOWS: '0' }, 2 * GIB).cachedWorkflows).toBe(0);
   });
 
+  it('refuses a cache the heap cannot hold (the workflow thread would run out of memory), naming both', () => {
+    expect(() => readMemoryBounds({ WORKER_CACHED_WORKFLOWS: '3500' }, 2 * GIB)).toThrow(
+      /WORKER_CACHED_WORKFLOWS=3500 does not fit a heap of NODE_HEAP_MB=256 .*at least 502/,
+    );
+    expect(readMemoryBounds({ WORKER_CACHED_WORKFLOWS: '1536' }, 2 * GIB).cachedWorkflows).toBe(1536);
+    const bigger = { WORKER_CACHED_WORKFLOWS: '3500', NODE_HEAP_MB: '512' };
+    expect(readMemoryBounds(bigger, 2 * GIB).cachedWorkflows).toBe(3500);
+  });
+
   it.each([
     ['WORKER_CACHED_WORKFLOWS', '1'],
     ['WORKER_CACHED_WORKFLOWS', '-5'],

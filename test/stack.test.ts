@@ -86,5 +86,7 @@ describe('npm start (embedded stack)', () => {
       expect(await second.stop('SIGTERM')).toBe(0);
     }
     expect(processRunning(`--port ${temporalPort}`)).toBe(false);
-  });
+    // Two starts, each building the workflow bundle in a child process (workers/bundle.ts): ~20 s on a
+    // quiet machine, more than a minute when other work shares the two cores.
+  }, 180_000);
 });
