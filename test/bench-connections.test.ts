@@ -1,30 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runBenchCli } from './support/bench-cli';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** `npm run bench -- <args>` as a child process, embedded (PGlite) as npm start runs the product. */
-function bench(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const { DATABASE_URL: _d, TEST_DATABASE_URL: _t, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runBenchCli(args);
 
 const numbers = (stdout: string, pattern: RegExp) => pattern.exec(stdout)?.slice(1).map(Number);
 

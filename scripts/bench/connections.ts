@@ -4,9 +4,9 @@ import { slotAtOrBefore } from '../../domain/cycle-slots';
 import { createSandbox } from '../../spartoo/sandbox/app';
 import { type ApiClient, type SandboxCall, sandboxAdmin } from './http';
 import { databaseActivity } from './postgres';
-import { readProc, sleep } from './procs';
+import { benchCleanups, readProc, sleep } from './procs';
 import { type BenchProduct, startBenchProduct } from './product';
-import { type BenchReport, CpuMeter, PRODUCTS, productId } from './run';
+import { autoAcceptedOrder, type BenchReport, CpuMeter, PRODUCTS, productId } from './run';
 import { countBy, mapLimit, megabytes, percentile, seconds } from './stats';
 
 /**
@@ -56,16 +56,7 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
   const N = options.connections;
   const intervalMs = (options.pollIntervalSeconds ?? 60) * 1000;
   const windowMs = Math.round(options.minutes * 60_000);
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse())
-        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-    })());
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, finish } = benchCleanups(log);
   let started: BenchProduct | undefined;
   try {
     const product = await startBenchProduct({ postgresUrl: options.postgresUrl, cleanups, log });
@@ -95,7 +86,8 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
       const partenaire = `CONN-${runTag}-${String(i).padStart(5, '0')}`;
       await sandbox.createMerchant(partenaire);
       const orderIds: string[] = [];
-      for (let k = 0; k < ordersEach; k++) orderIds.push(await sandbox.createOrder(partenaire, order(i + k)));
+      for (let k = 0; k < ordersEach; k++)
+        orderIds.push(await sandbox.createOrder(partenaire, autoAcceptedOrder(i + k)));
       merchants.push({ partenaire, connectionId: '', orderIds });
     }
     const c0 = Date.now();
@@ -204,9 +196,7 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions): Pro
   } catch (err) {
     throw withProductOutput(err, started);
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await finish();
   }
 }
 
@@ -221,23 +211,6 @@ function withProductOutput(err: unknown, product: BenchProduct | undefined): Err
         `${p.name} exited (code ${p.process.exitCode}, signal ${p.process.signalCode}):\n${p.text().slice(-3000)}`,
     );
   return new Error([`${error.message}${cause}`, ...stopped].join('\n'));
-}
-
-/** A sandbox order the product auto-accepts (the store has the product, the price matches). */
-function order(i: number) {
-  const product = productId(i % PRODUCTS);
-  return {
-    products: [
-      {
-        products_reference: 'BENCH',
-        products_size_reference: product,
-        products_name: `Bench sneaker ${product}`,
-        products_qty: '1',
-        products_price_unit: '49.90',
-        products_price_unit_with_reduce: '49.90',
-      },
-    ],
-  };
 }
 
 const share = (cpuSeconds: number, ms: number) => `${((cpuSeconds * 100_000) / ms).toFixed(1)} %`;

@@ -8,7 +8,7 @@ import { ensureTemporalCli } from '../temporal-cli';
 import { startTemporalDevServer } from '../temporal-server';
 import { apiClient, type SandboxCall } from './http';
 import { createScratchDatabase, redact } from './postgres';
-import { Child, sleep } from './procs';
+import { benchCleanups, Child, sleep } from './procs';
 import { countBy, megabytes, seconds } from './stats';
 
 /**
@@ -80,16 +80,7 @@ export async function runStockBench(options: StockBenchOptions): Promise<StockBe
   const N = options.sizes;
   const M = options.changed ?? 0;
   if (M > N) throw new Error(`--changed (${M}) cannot exceed --stock-sizes (${N})`);
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse())
-        await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-    })());
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, finish } = benchCleanups(log);
 
   try {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'spartoo-bench-stock-'));
@@ -330,8 +321,6 @@ export async function runStockBench(options: StockBenchOptions): Promise<StockBe
     }
     return { lines, problems };
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await finish();
   }
 }
