@@ -30,8 +30,7 @@ export const DEFAULT_NODE_HEAP_MB = 256;
  *   more frequent minor collections.
  */
 export function nodeMemoryFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const heapMb = bound(env, 'NODE_HEAP_MB', DEFAULT_NODE_HEAP_MB, 64);
-  return ['--max-semi-space-size=4', `--max-old-space-size=${heapMb}`];
+  return ['--max-semi-space-size=4', `--max-old-space-size=${nodeHeapMb(env)}`];
 }
 
 const MIB = 1024 * 1024;
@@ -53,10 +52,13 @@ function bound(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || (name === 'WORKER_CACHED_WORKFLOWS' && value === 1))
-    throw new Error(`${name} must be an integer of at least ${min === 0 ? '2 (or 0)' : min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
   return value;
 }
+
+/** NODE_HEAP_MB, read the same way for the node flags and for the cache it must hold. */
+const nodeHeapMb = (env: NodeJS.ProcessEnv) => bound(env, 'NODE_HEAP_MB', DEFAULT_NODE_HEAP_MB, 64);
 
 /**
  * The most workflows the workflow thread's heap (NODE_HEAP_MB) holds with room to spare: about 8 per
@@ -74,7 +76,9 @@ export function readMemoryBounds(
   const defaults = defaultMemoryBounds(totalMemoryBytes);
   // 0 turns the cache off (every task replays); 1 is not allowed by the SDK.
   const cachedWorkflows = bound(env, 'WORKER_CACHED_WORKFLOWS', defaults.cachedWorkflows, 0);
-  const heapMb = bound(env, 'NODE_HEAP_MB', DEFAULT_NODE_HEAP_MB, 64);
+  if (cachedWorkflows === 1)
+    throw new Error('WORKER_CACHED_WORKFLOWS must be an integer of at least 2 (or 0), got "1"');
+  const heapMb = nodeHeapMb(env);
   if (cachedWorkflows > maxCachedWorkflows(heapMb)) {
     throw new Error(
       `WORKER_CACHED_WORKFLOWS=${cachedWorkflows} does not fit a heap of NODE_HEAP_MB=${heapMb} (at most ` +

@@ -85,6 +85,17 @@ const isFinished = (err: unknown) =>
   err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message);
 
 /** A workflow that has already ended needs no signal. */
+/** Whether the workflow's latest run is running (none at all: not). */
+async function isRunning(handle: { describe(): Promise<{ status: { name: string } }> }): Promise<boolean> {
+  return handle
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch((err) => {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    });
+}
+
 async function ignoreFinished(call: Promise<void>): Promise<void> {
   try {
     await call;
@@ -161,14 +172,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
     async ensureConnections(connectionIds: readonly string[]): Promise<number> {
       let restarted = 0;
       for (const connectionId of connectionIds) {
-        const running = await connectionHandle(connectionId)
-          .describe()
-          .then((d) => d.status.name === 'RUNNING')
-          .catch((err) => {
-            if (err instanceof WorkflowNotFoundError) return false;
-            throw err;
-          });
-        if (running) continue;
+        if (await isRunning(connectionHandle(connectionId))) continue;
         await this.startConnection(connectionId);
         restarted++;
       }
@@ -199,15 +203,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
     async ensureStores(storeIds: readonly string[]): Promise<number> {
       let restarted = 0;
       for (const storeId of storeIds) {
-        const running = await client.workflow
-          .getHandle(storeWorkflowId(storeId))
-          .describe()
-          .then((d) => d.status.name === 'RUNNING')
-          .catch((err) => {
-            if (err instanceof WorkflowNotFoundError) return false;
-            throw err;
-          });
-        if (running) continue;
+        if (await isRunning(client.workflow.getHandle(storeWorkflowId(storeId)))) continue;
         await this.startStore(storeId);
         restarted++;
       }
