@@ -5,6 +5,7 @@ import { runOpenOrdersBench } from './bench/open-orders';
 import { runBench } from './bench/run';
 import { runStockBench } from './bench/stock';
 import { runShopCatalogueBench, takeStoreOption } from './bench/stock-shops';
+import { buildProduct } from './build';
 
 // `npm run bench [-- --orders N] [--faults] [--rate R]`: SPEC §9 (--rate: orders arrive R a second
 // rather than all at once, for the latency of a steady flow). Figures on stdout, one per line, the last one
@@ -147,6 +148,8 @@ try {
     throw new Error('--store goes with --stock-sizes N (and --changed M only with builtin)');
   const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
   const log = (line: string) => console.error(line);
+  // The product's processes run from their bundles, as `npm start` runs them (scripts/build.ts).
+  await buildProduct();
   // --stock-sizes: the stock push of a large catalogue instead of the orders (scripts/bench/stock.ts);
   // --hostile: the drill (scripts/bench/hostile.ts).
   const report = openOrders

@@ -11,6 +11,8 @@ import {
   nodeMemoryFlags,
   readMemoryBounds,
 } from '../runtime/memory';
+import { projectRoot } from '../runtime/paths';
+import { compiledPath } from '../scripts/build';
 
 const GIB = 1024 ** 3;
 
@@ -49,15 +51,22 @@ describe('memory bounds (runtime/memory.ts)', () => {
 });
 
 describe("the product's V8 flags", () => {
-  it.each(['start', 'api', 'worker'])(
-    'npm run %s runs node itself with them (no wrapper process)',
-    (name) => {
-      const script = (packageJson.scripts as Record<string, string>)[name]!;
+  it.each([
+    ['start', 'scripts/start.ts'],
+    ['api', 'scripts/api.ts'],
+    ['worker', 'workers/main.ts'],
+  ] as const)(
+    'npm run %s runs node itself with them on its bundle (no wrapper, no tsx loader)',
+    (name, source) => {
+      const scripts = packageJson.scripts as Record<string, string>;
       // npm runs scripts with sh: NODE_HEAP_MB's default is written as the shell's ${…:-…}.
       const flags = nodeMemoryFlags({}).map((f) =>
         f.replace(`=${DEFAULT_NODE_HEAP_MB}`, `=\${NODE_HEAP_MB:-${DEFAULT_NODE_HEAP_MB}}`),
       );
-      expect(script.startsWith(`node ${flags.join(' ')} --import tsx `), script).toBe(true);
+      const bundle = path.relative(projectRoot, compiledPath(source));
+      expect(scripts[name]).toBe(`node ${flags.join(' ')} ${bundle}`);
+      // npm runs pre<name> first: the bundle is rebuilt from the sources at every start.
+      expect(scripts[`pre${name}`]).toBe('tsx scripts/build.ts');
     },
   );
 

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { projectPath } from '../runtime/paths';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-const bundlerScript = fileURLToPath(new URL('./bundle-workflows.ts', import.meta.url));
+export const workflowsPath = projectPath('workflows/index.ts');
+const bundlerScript = projectPath('workers/bundle-workflows.ts');
 
 /**
  * The workflow bundle, built by webpack in a short-lived child process: a build in the worker's own

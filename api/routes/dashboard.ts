@@ -1,9 +1,8 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import { projectPath } from '../../runtime/paths';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dashboard/public');
+const root = projectPath('api/dashboard/public');
 
 /**
  * The merchant's dashboard: static pages and scripts served at `/` without a token (they hold no

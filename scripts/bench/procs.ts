@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeMemoryFlags } from '../../runtime/memory';
+import { compiledPath, PRODUCT_SCRIPTS } from '../build';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -23,9 +24,19 @@ export function readProc(pid: number): { peakRssKb: number; rssKb: number; cpuSe
 }
 
 /**
- * A child process of the bench: a project script run with tsx's loader in the same node process (no
- * wrapper process, so its pid is the one to measure and to SIGKILL) and the product's V8 flags (as its
- * npm script runs it), its output kept for errors.
+ * How node runs a project script: a product process from its bundle in dist/, as its npm script runs
+ * it (the bench builds them first: scripts/build.ts), any other with tsx's loader, in the same process.
+ */
+function runnable(script: string): string[] {
+  return (PRODUCT_SCRIPTS as readonly string[]).includes(script)
+    ? [compiledPath(script)]
+    : ['--import', 'tsx', path.join(projectRoot, script)];
+}
+
+/**
+ * A child process of the bench: a project script run in one node process (no wrapper process, so its
+ * pid is the one to measure and to SIGKILL) with the product's V8 flags (as its npm script runs it),
+ * its output kept for errors.
  */
 export class Child {
   readonly process: ChildProcess;
@@ -41,7 +52,7 @@ export class Child {
     env: NodeJS.ProcessEnv,
     nodeArgs: string[] = [],
   ) {
-    const args = [...nodeMemoryFlags(), ...nodeArgs, '--import', 'tsx', path.join(projectRoot, script)];
+    const args = [...nodeMemoryFlags(), ...nodeArgs, ...runnable(script)];
     this.process = spawn(process.execPath, args, {
       cwd: projectRoot,
       env,

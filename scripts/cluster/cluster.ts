@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadOrCreateSecret, newApiToken, newSecretKey } from '../../runtime/config';
+import { buildProduct } from '../build';
 import type { ClusterTools } from '../temporal-cluster-tools';
 import { ensureDatabase, postgresParts } from './postgres';
 import { httpOk, ManagedProcess, nodeScript } from './process';
@@ -114,6 +115,8 @@ async function start(
   const log = options.log ?? (() => {});
   try {
     await stopLeftovers(dir, log);
+    // The api and workers run from their bundles, as `npm run api` / `npm run worker` run them.
+    await buildProduct();
     const postgres = postgresParts(options.databaseUrl);
     await ensureDatabase(options.databaseUrl);
     const databases = {

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeMemoryFlags } from '../../runtime/memory';
+import { compiledPath, type ProductScript } from '../build';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,12 +21,9 @@ export interface ProcessSpec {
   stopSignal?: NodeJS.Signals;
 }
 
-/** A project script run as its npm command runs it: `node <memory flags> --import tsx <script>`, one process. */
-export function nodeScript(script: string): { command: string; args: string[] } {
-  return {
-    command: process.execPath,
-    args: [...nodeMemoryFlags(), '--import', 'tsx', path.join(projectRoot, script)],
-  };
+/** A product script run as its npm command runs it: `node <memory flags> dist/<script>.mjs`, one process. */
+export function nodeScript(script: ProductScript): { command: string; args: string[] } {
+  return { command: process.execPath, args: [...nodeMemoryFlags(), compiledPath(script)] };
 }
 
 /**

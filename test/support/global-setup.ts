@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { buildProduct } from '../../scripts/build';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { ensureClusterTools } from '../../scripts/temporal-cluster-tools';
 import { startTemporalDevServer } from '../../scripts/temporal-server';
@@ -88,6 +89,8 @@ export default async function setup(project: TestProject) {
     namespace: 'default',
     dbFile: path.join(dir, 'temporal.db'),
   });
+  // The product's processes the tests launch run from their bundles, as their npm scripts run them.
+  await buildProduct();
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   project.provide('temporalAddress', server.address);
   project.provide('temporalUiUrl', server.uiUrl);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledPath, PRODUCT_SCRIPTS } from '../../scripts/build';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -14,11 +15,16 @@ export interface Launched {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs a project script as `npm run …` would (TypeScript through tsx), capturing its output. */
+/**
+ * Runs a project script as `npm run …` would, capturing its output: a product process from its bundle
+ * (built by the global setup: scripts/build.ts), any other through tsx. Either way node runs the
+ * script in this one process (the tsx CLI would fork a child that a SIGKILL of the parent leaves running).
+ */
 export function launch(script: string, env: Record<string, string>): Launched {
-  // `node --import tsx` runs the script in this one process (the tsx CLI would fork a child that a
-  // SIGKILL of the parent leaves running).
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = (PRODUCT_SCRIPTS as readonly string[]).includes(script)
+    ? [compiledPath(script)]
+    : ['--import', 'tsx', script];
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
