@@ -1,5 +1,5 @@
 import type { ConnectionRepository } from '../db/connections';
-import type { OrderRepository } from '../db/orders';
+import type { OrderRecord, OrderRepository, StepStatus } from '../db/orders';
 import type { Reservation, ReservationLedger } from '../db/reservations';
 import {
   type AcceptanceDecision,
@@ -26,6 +26,15 @@ import { openSpartooSession } from './spartoo-session';
 export interface OrderRef {
   connectionId: string;
   orderId: string;
+}
+
+/**
+ * A step that writes its own outcome to the read model (workflows/order.ts, `PATCH.statusInStep`) is
+ * told the status the workflow holds (`statusFrom`) and answers the order's status after its write:
+ * the workflow records the status itself only when that is not the step's.
+ */
+export interface StepStatusInput {
+  statusFrom?: OrderStatus;
 }
 
 export interface OrderActivityDependencies {
@@ -87,8 +96,9 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     }
   }
 
-  async function spartooOrder(ref: OrderRef): Promise<SpartooOrder> {
-    const saved = (await orders.get(ref.connectionId, ref.orderId))?.detail.spartoo;
+  /** The order's Spartoo copy: the saved one (read here unless the caller has read the record). */
+  async function spartooOrder(ref: OrderRef, record?: OrderRecord): Promise<SpartooOrder> {
+    const saved = (record ?? (await orders.get(ref.connectionId, ref.orderId)))?.detail.spartoo;
     if (saved) return saved;
     const { spartoo } = await connection(ref.connectionId);
     const order = await logged(ref, 'exportOrder', 'FROM_SPARTOO', () => spartoo.getOrder(ref.orderId));
@@ -126,11 +136,23 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     await reservations.reserve(ref.connectionId, ref.orderId, orderReservations(order, products, attribute));
   }
 
+  /** The step's status write (`StepStatusInput`), when the workflow asked for one. */
+  const stepOf = (input: StepStatusInput, to: OrderStatus): StepStatus | undefined =>
+    input.statusFrom ? { from: input.statusFrom, to } : undefined;
+
+  /** After a step wrote `to`: what the local activity would have notified (activities/notifications.ts). */
+  async function stepRecorded(ref: OrderRef, step: StepStatus | undefined, after: OrderStatus | undefined) {
+    if (!step || after !== step.to) return {};
+    await deps.notifier?.orderStatusRecorded({ ...ref, status: step.to, lastError: null });
+    return { status: after };
+  }
+
   async function changeStatus(
     ref: OrderRef,
     status: 2 | 41,
     action: string,
-  ): Promise<{ spartooStatus: number }> {
+    step?: StepStatus,
+  ): Promise<{ spartooStatus: number; status?: OrderStatus }> {
     const { spartoo } = await connection(ref.connectionId);
     return permanentOrRetry(async () => {
       try {
@@ -141,8 +163,11 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
           () => spartoo.updateOrderStatus({ oID: ref.orderId, status }),
           (r) => (r.alreadyDone ? '-9 (already done)' : '1'),
         );
-        await orders.update(ref.connectionId, ref.orderId, { spartooStatus: status });
-        return { spartooStatus: status };
+        const after = await orders.update(ref.connectionId, ref.orderId, {
+          spartooStatus: status,
+          ...(step ? { step } : {}),
+        });
+        return { spartooStatus: status, ...(await stepRecorded(ref, step, after)) };
       } catch (err) {
         // Someone else moved the order first (customer cancellation, back-office acceptance): follow it.
         if (err instanceof SpartooError && err.code === -7)
@@ -190,9 +215,11 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       };
     },
 
-    async acceptOrder(ref: OrderRef & { by: 'rule' | 'merchant' }) {
+    /** With `statusFrom`, an acceptance Spartoo took also records ACCEPTED. */
+    async acceptOrder(ref: OrderRef & StepStatusInput & { by: 'rule' | 'merchant' }) {
       if (ref.by === 'merchant') await reserveForMerchant(ref);
-      return changeStatus(ref, ORDER_STATUS.ACCEPTED, `accept (2) by ${ref.by}`);
+      const step = stepOf(ref, 'ACCEPTED');
+      return changeStatus(ref, ORDER_STATUS.ACCEPTED, `accept (2) by ${ref.by}`, step);
     },
 
     /** `by: 'deadline'`: refused by the workflow at the acceptance deadline (autoRefuseAtDeadline). */
@@ -217,14 +244,19 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     /**
      * Creates the shop order once (the marketplace order id is the key) in the connection's store, which
      * takes its stock; records which store and shop order. A store that refuses the product's access
-     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem.
+     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem. With
+     * `statusFrom`, also records AWAITING_SHIPMENT.
      */
-    async importOrder(ref: OrderRef): Promise<{ storeOrderId: string }> {
-      const order = await permanentOrRetry(() => spartooOrder(ref));
+    async importOrder(
+      ref: OrderRef & StepStatusInput,
+    ): Promise<{ storeOrderId: string; status?: OrderStatus }> {
+      const record = await orders.get(ref.connectionId, ref.orderId);
+      const order = await permanentOrRetry(() => spartooOrder(ref, record));
       const { settings } = await connection(ref.connectionId);
       const storeId = settings.storeId;
       // The merchant's correction (PATCH …/shipping-address) wins over the address mapped from Spartoo.
-      const correction = (await orders.get(ref.connectionId, ref.orderId))?.detail.shippingAddressCorrection;
+      const correction = record?.detail.shippingAddressCorrection;
+      const step = stepOf(ref, 'AWAITING_SHIPMENT');
       return permanentOrRetry(async () => {
         const billing = billingAddress(order);
         const shipping = correction ?? shippingAddress(order, settings);
@@ -255,12 +287,13 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
               ? `created store order ${storeOrder.id} in store ${storeId}`
               : `already imported as ${storeOrder.id} in store ${storeId}`,
           });
-          await orders.update(ref.connectionId, ref.orderId, {
+          const after = await orders.update(ref.connectionId, ref.orderId, {
             detail: { storeOrderId: storeOrder.id, storeId },
+            ...(step ? { step } : {}),
           });
           // The store has taken the stock: the reservation is done.
           await reservations.release(ref.connectionId, ref.orderId);
-          return { storeOrderId: storeOrder.id };
+          return { storeOrderId: storeOrder.id, ...(await stepRecorded(ref, step, after)) };
         } catch (err) {
           if (err instanceof ImportRejectedError || err instanceof StoreAccessError) {
             await orders.log(ref.connectionId, ref.orderId, {
@@ -299,12 +332,16 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       });
     },
 
-    /** Sends 3 with the tracking number and the Spartoo service mapped from the store's carrier. */
+    /**
+     * Sends 3 with the tracking number and the Spartoo service mapped from the store's carrier; with
+     * `statusFrom`, also records SHIPPED.
+     */
     async confirmShipment(
-      ref: OrderRef & { carrier: string; trackingNumber: string },
-    ): Promise<{ shippingService: string }> {
+      ref: OrderRef & StepStatusInput & { carrier: string; trackingNumber: string },
+    ): Promise<{ shippingService: string; status?: OrderStatus }> {
       const { settings, spartoo } = await connection(ref.connectionId);
       const { service } = spartooShippingService(ref.carrier, settings);
+      const step = stepOf(ref, 'SHIPPED');
       return permanentOrRetry(async () => {
         await logged(
           ref,
@@ -319,14 +356,17 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
             }),
           (r) => (r.alreadyDone ? '-9 (already done)' : '1'),
         );
-        await orders.appendShipment(ref.connectionId, ref.orderId, {
+        const shipment = {
           carrier: ref.carrier,
           trackingNumber: ref.trackingNumber,
           shippingService: service,
           at: new Date().toISOString(),
+        };
+        const after = await orders.appendShipment(ref.connectionId, ref.orderId, shipment, {
+          spartooStatus: ORDER_STATUS.SHIPPED,
+          ...(step ? { step } : {}),
         });
-        await orders.update(ref.connectionId, ref.orderId, { spartooStatus: ORDER_STATUS.SHIPPED });
-        return { shippingService: service };
+        return { shippingService: service, ...(await stepRecorded(ref, step, after)) };
       });
     },
 

@@ -49,6 +49,31 @@ export type OrderRecord = Omit<OrderRow, 'detail' | 'status'> & { status: OrderS
 
 const toRecord = (row: OrderRow) => row as OrderRecord;
 
+/** What the grid shows of an order: its columns and two fields of its detail (api/routes/orders.ts `summary`). */
+export type OrderSummaryRecord = Omit<OrderRecord, 'detail'> & {
+  detail: Pick<OrderDetail, 'acceptanceDeadline' | 'deadlinePassed'>;
+};
+
+/**
+ * The grid's columns: not the order's whole detail (its Spartoo copy, a few kB a row), which a list
+ * of hundreds of orders, refreshed by the dashboard and the API's clients, would read, send and parse
+ * for two fields.
+ */
+const summaryColumns = {
+  connectionId: orders.connectionId,
+  orderId: orders.orderId,
+  status: orders.status,
+  spartooStatus: orders.spartooStatus,
+  purchasedAt: orders.purchasedAt,
+  customerName: orders.customerName,
+  totalCents: orders.totalCents,
+  createdAt: orders.createdAt,
+  updatedAt: orders.updatedAt,
+  detail: sql<
+    OrderSummaryRecord['detail']
+  >`jsonb_build_object('acceptanceDeadline', ${orders.detail} -> 'acceptanceDeadline', 'deadlinePassed', ${orders.detail} -> 'deadlinePassed')`,
+};
+
 export interface GridCursor {
   purchasedAt: string;
   connectionId: string;
@@ -72,6 +97,26 @@ export function decodeCursor(cursor: string): GridCursor | undefined {
 
 /** The grid's time of an order: its purchase, or when it was first seen while unreadable. */
 const gridTime = sql`coalesce(${orders.purchasedAt}, ${orders.createdAt})`;
+
+/**
+ * A status written by the step's own activity rather than by a bookkeeping local activity after it
+ * (workflows/order.ts, `PATCH.statusInStep`): `to` only while the order is still in `from`, the
+ * status the workflow held when it ran the step, so a late attempt of a step the workflow has moved
+ * past changes nothing. With it goes the last error, as `recordStatus` clears it.
+ */
+export interface StepStatus {
+  from: OrderStatus;
+  to: OrderStatus;
+}
+
+function stepStatus(step: StepStatus | undefined) {
+  if (!step) return { status: {}, detail: sql`'{}'::jsonb` };
+  const moves = sql`${orders.status} = ${step.from}`;
+  return {
+    status: { status: sql`case when ${moves} then ${step.to} else ${orders.status} end` },
+    detail: sql`case when ${moves} then '{"lastError":null}'::jsonb else '{}'::jsonb end`,
+  };
+}
 
 /** Read model of the orders and their communications log, written by the order activities. */
 export function createOrderRepository(db: Database) {
@@ -158,23 +203,36 @@ export function createOrderRepository(db: Database) {
       return row && toRecord(row);
     },
 
-    /** Sets the status and merges detail fields (a field set to null is cleared). */
+    /**
+     * Sets the status and merges detail fields (a field set to null is cleared). `step`: the status a
+     * step's own activity records (see `StepStatus`). Answers the order's status after the write.
+     */
     async update(
       connectionId: string,
       orderId: string,
-      change: { status?: OrderStatus; spartooStatus?: number; detail?: Partial<OrderDetail> },
-    ): Promise<void> {
-      await db
+      change: {
+        status?: OrderStatus;
+        spartooStatus?: number;
+        detail?: Partial<OrderDetail>;
+        step?: StepStatus;
+      },
+    ): Promise<OrderStatus | undefined> {
+      const step = stepStatus(change.step);
+      const detail = change.detail
+        ? sql`${orders.detail} || ${JSON.stringify(change.detail)}::jsonb`
+        : orders.detail;
+      const [row] = await db
         .update(orders)
         .set({
           ...(change.status ? { status: change.status } : {}),
+          ...step.status,
           ...(change.spartooStatus !== undefined ? { spartooStatus: change.spartooStatus } : {}),
-          ...(change.detail
-            ? { detail: sql`${orders.detail} || ${JSON.stringify(change.detail)}::jsonb` }
-            : {}),
+          ...(change.detail || change.step ? { detail: sql`${detail} || ${step.detail}` } : {}),
           updatedAt: new Date(),
         })
-        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)))
+        .returning({ status: orders.status });
+      return row?.status as OrderStatus | undefined;
     },
 
     /**
@@ -204,22 +262,32 @@ export function createOrderRepository(db: Database) {
       return rows.length > 0;
     },
 
-    /** Adds a shipment once: a retried confirmation with the same tracking number adds nothing. */
-    async appendShipment(connectionId: string, orderId: string, shipment: Shipment): Promise<void> {
+    /**
+     * Adds a shipment once (a retried confirmation with the same tracking number adds nothing) and,
+     * in the same statement, Spartoo's status and the step's (`change`). Answers the status after.
+     */
+    async appendShipment(
+      connectionId: string,
+      orderId: string,
+      shipment: Shipment,
+      change: { spartooStatus?: number; step?: StepStatus } = {},
+    ): Promise<OrderStatus | undefined> {
       const sameParcel = JSON.stringify([{ trackingNumber: shipment.trackingNumber }]);
-      await db
+      const shipments = sql`coalesce(${orders.detail} -> 'shipments', '[]'::jsonb)`;
+      const step = stepStatus(change.step);
+      const [row] = await db
         .update(orders)
         .set({
-          detail: sql`jsonb_set(${orders.detail}, '{shipments}', coalesce(${orders.detail} -> 'shipments', '[]'::jsonb) || ${JSON.stringify([shipment])}::jsonb)`,
+          ...step.status,
+          ...(change.spartooStatus !== undefined ? { spartooStatus: change.spartooStatus } : {}),
+          detail: sql`(case when ${shipments} @> ${sameParcel}::jsonb then ${orders.detail}
+            else jsonb_set(${orders.detail}, '{shipments}', ${shipments} || ${JSON.stringify([shipment])}::jsonb) end)
+            || ${step.detail}`,
           updatedAt: new Date(),
         })
-        .where(
-          and(
-            eq(orders.connectionId, connectionId),
-            eq(orders.orderId, orderId),
-            sql`not coalesce(${orders.detail} -> 'shipments' @> ${sameParcel}::jsonb, false)`,
-          ),
-        );
+        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)))
+        .returning({ status: orders.status });
+      return row?.status as OrderStatus | undefined;
     },
 
     async log(connectionId: string, orderId: string, entry: LogEntry): Promise<void> {
@@ -246,12 +314,12 @@ export function createOrderRepository(db: Database) {
         );
       }
       const rows = await db
-        .select()
+        .select(summaryColumns)
         .from(orders)
         .where(conditions.length ? and(...conditions) : undefined)
         .orderBy(desc(gridTime), desc(orders.connectionId), desc(orders.orderId))
         .limit(filter.limit + 1);
-      const items = rows.slice(0, filter.limit).map(toRecord);
+      const items = rows.slice(0, filter.limit) as OrderSummaryRecord[];
       const last = items.at(-1);
       const nextCursor =
         rows.length > filter.limit && last

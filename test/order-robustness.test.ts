@@ -244,4 +244,36 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     await stack.orders.appendShipment(c.id, orderId, shipment);
     expect((await stack.orders.get(c.id, orderId))!.detail.shipments).toHaveLength(1);
   });
+
+  it('issue 14, item 4: a step writes its status only from the one the workflow held; a late attempt changes nothing', async () => {
+    const { c, orderId } = await imported();
+    const shipment = {
+      carrier: 'GLS',
+      trackingNumber: 'T-STEP',
+      shippingService: 'GLS',
+      at: '2026-01-01T00:00:00Z',
+    };
+    await stack.orders.update(c.id, orderId, { status: 'SHIPMENT_FAILED', detail: { lastError: 'refused' } });
+    // A late attempt of the import (the workflow held ACCEPTED then) leaves the failure and its reason.
+    const late = await stack.orders.update(c.id, orderId, {
+      step: { from: 'ACCEPTED', to: 'AWAITING_SHIPMENT' },
+    });
+    expect(late).toBe('SHIPMENT_FAILED');
+    const notFrom = await stack.orders.appendShipment(c.id, orderId, shipment, {
+      spartooStatus: 3,
+      step: { from: 'AWAITING_SHIPMENT', to: 'SHIPPED' },
+    });
+    expect(notFrom).toBe('SHIPMENT_FAILED');
+    expect((await stack.orders.get(c.id, orderId))!.detail).toMatchObject({ lastError: 'refused' });
+    // The retried confirmation (the workflow holds SHIPMENT_FAILED): SHIPPED, the reason cleared, one parcel.
+    const shipped = await stack.orders.appendShipment(c.id, orderId, shipment, {
+      spartooStatus: 3,
+      step: { from: 'SHIPMENT_FAILED', to: 'SHIPPED' },
+    });
+    expect(shipped).toBe('SHIPPED');
+    const after = (await stack.orders.get(c.id, orderId))!;
+    expect(after).toMatchObject({ status: 'SHIPPED', spartooStatus: 3 });
+    expect(after.detail.lastError).toBeNull();
+    expect(after.detail.shipments).toHaveLength(1);
+  });
 });

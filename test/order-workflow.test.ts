@@ -120,6 +120,12 @@ describe('order workflow', () => {
       .name;
     // SHIPPED is followed for 60 days (Spartoo's 45 / 47), then the workflow completes.
     expect(status).toBe('RUNNING');
+    // Accept, import and confirm wrote their statuses themselves (issue 14, item 4): no local activity
+    // on the happy path, the only markers the patches' own.
+    const history = await stack.client.workflow.getHandle(orderWorkflowId(c.id, orderId)).fetchHistory();
+    const markers = (history.events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
+    expect(markers).toEqual(['core_patch', 'core_patch']);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-auto-accepted-shipped');
   });
 
   it('waits for a manual decision with the reasons, then is accepted by hand (409 when asked twice)', async () => {

@@ -23,6 +23,7 @@ describe('replay of recorded workflow histories', () => {
     expect(names).toMatch(/return-/);
     expect(names).toMatch(/before-robustness\/order-/);
     expect(names).toMatch(/before-slots\/connection-/);
+    expect(names).toMatch(/before-status-in-step\/order-/);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {

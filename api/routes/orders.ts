@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decodeCursor, type OrderRecord } from '../../db/orders';
+import { decodeCursor, type OrderSummaryRecord } from '../../db/orders';
 import { describeReason } from '../../domain/acceptance';
 import { billingAddress, shippingAddress } from '../../domain/address';
 import { storeShippingMethod } from '../../domain/shipping';
@@ -105,7 +105,7 @@ const orderDetailSchema = orderSummarySchema.extend({
 const orderParams = z.object({ id: z.string().min(1), orderId: z.string().min(1) });
 const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 409: problemSchema };
 
-export const summary = (o: OrderRecord): z.infer<typeof orderSummarySchema> => ({
+export const summary = (o: OrderSummaryRecord): z.infer<typeof orderSummarySchema> => ({
   connectionId: o.connectionId,
   orderId: o.orderId,
   status: o.status,
