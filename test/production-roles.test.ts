@@ -37,8 +37,10 @@ describe('production roles', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
-    const worker = launch('workers/main.ts', env);
-    const api = launch('scripts/api.ts', env);
+    // Started from a folder of their own, as a service manager may (the worker's workflow bundle is
+    // built from the project's folder whatever the working directory: workers/bundle.ts).
+    const worker = launch('workers/main.ts', env, { cwd: dataDir });
+    const api = launch('scripts/api.ts', env, { cwd: dataDir });
     try {
       await worker.waitForOutput(/worker: polling task queue/);
       const base = `http://127.0.0.1:${port}`;

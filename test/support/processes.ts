@@ -20,12 +20,16 @@ export interface Launched {
  * (built by the global setup: scripts/build.ts), any other through tsx. Either way node runs the
  * script in this one process (the tsx CLI would fork a child that a SIGKILL of the parent leaves running).
  */
-export function launch(script: string, env: Record<string, string>): Launched {
+export function launch(
+  script: string,
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Launched {
   const args = (PRODUCT_SCRIPTS as readonly string[]).includes(script)
     ? [compiledPath(script)]
-    : ['--import', 'tsx', script];
+    : ['--import', 'tsx', path.join(projectRoot, script)];
   const child = spawn(process.execPath, args, {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
