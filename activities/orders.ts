@@ -1,5 +1,5 @@
 import type { ConnectionRepository } from '../db/connections';
-import type { OrderRecord, OrderRepository, StepStatus } from '../db/orders';
+import type { LogEntry, OrderRecord, OrderRepository, StepStatus } from '../db/orders';
 import type { Reservation, ReservationLedger } from '../db/reservations';
 import {
   type AcceptanceDecision,
@@ -29,9 +29,9 @@ export interface OrderRef {
 }
 
 /**
- * A step that writes its own outcome to the read model (workflows/order.ts, `PATCH.statusInStep`) is
- * told the status the workflow holds (`statusFrom`) and answers the order's status after its write:
- * the workflow records the status itself only when that is not the step's.
+ * A step that writes its own outcome to the read model (accept and confirm: workflows/order.ts
+ * `PATCH.statusInStep`) is told the status the workflow holds (`statusFrom`) and answers the order's
+ * status after its write: the workflow records the status itself only when that is not the step's.
  */
 export interface StepStatusInput {
   statusFrom?: OrderStatus;
@@ -73,18 +73,21 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
   const connection = (connectionId: string) =>
     openSpartooSession(connections, connectionId, deps.spartooTimeoutMs);
 
-  /** Runs one Spartoo call and logs it, whatever its outcome. */
-  async function logged<T>(
+  /**
+   * Runs one Spartoo call and logs it, whatever its outcome. `record`: writes a success's entry
+   * together with what follows from it, in one statement (db/orders.ts `log`).
+   */
+  async function logged<T, R = T>(
     ref: OrderRef,
     action: string,
     direction: 'TO_SPARTOO' | 'FROM_SPARTOO',
     call: () => Promise<T>,
     result: (value: T) => string = () => '1',
-  ) {
+    record?: (value: T, entry: LogEntry) => Promise<R>,
+  ): Promise<R> {
+    let value: T;
     try {
-      const value = await call();
-      await orders.log(ref.connectionId, ref.orderId, { direction, action, result: result(value) });
-      return value;
+      value = await call();
     } catch (err) {
       await orders.log(ref.connectionId, ref.orderId, {
         direction,
@@ -94,6 +97,10 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       });
       throw err;
     }
+    const entry = { direction, action, result: result(value) };
+    if (record) return record(value, entry);
+    await orders.log(ref.connectionId, ref.orderId, entry);
+    return value as unknown as R;
   }
 
   /** The order's Spartoo copy: the saved one (read here unless the caller has read the record). */
@@ -156,17 +163,19 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     const { spartoo } = await connection(ref.connectionId);
     return permanentOrRetry(async () => {
       try {
-        await logged(
+        const after = await logged(
           ref,
           action,
           'TO_SPARTOO',
           () => spartoo.updateOrderStatus({ oID: ref.orderId, status }),
           (r) => (r.alreadyDone ? '-9 (already done)' : '1'),
+          (_, log) =>
+            orders.update(ref.connectionId, ref.orderId, {
+              spartooStatus: status,
+              log,
+              ...(step ? { step } : {}),
+            }),
         );
-        const after = await orders.update(ref.connectionId, ref.orderId, {
-          spartooStatus: status,
-          ...(step ? { step } : {}),
-        });
         return { spartooStatus: status, ...(await stepRecorded(ref, step, after)) };
       } catch (err) {
         // Someone else moved the order first (customer cancellation, back-office acceptance): follow it.
@@ -244,19 +253,15 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     /**
      * Creates the shop order once (the marketplace order id is the key) in the connection's store, which
      * takes its stock; records which store and shop order. A store that refuses the product's access
-     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem. With
-     * `statusFrom`, also records AWAITING_SHIPMENT.
+     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem.
      */
-    async importOrder(
-      ref: OrderRef & StepStatusInput,
-    ): Promise<{ storeOrderId: string; status?: OrderStatus }> {
+    async importOrder(ref: OrderRef): Promise<{ storeOrderId: string }> {
       const record = await orders.get(ref.connectionId, ref.orderId);
       const order = await permanentOrRetry(() => spartooOrder(ref, record));
       const { settings } = await connection(ref.connectionId);
       const storeId = settings.storeId;
       // The merchant's correction (PATCH …/shipping-address) wins over the address mapped from Spartoo.
       const correction = record?.detail.shippingAddressCorrection;
-      const step = stepOf(ref, 'AWAITING_SHIPMENT');
       return permanentOrRetry(async () => {
         const billing = billingAddress(order);
         const shipping = correction ?? shippingAddress(order, settings);
@@ -280,20 +285,19 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
             })),
             totalCents: order.orderTotalCents,
           });
-          await orders.log(ref.connectionId, ref.orderId, {
-            direction: 'TO_STORE',
-            action: 'importOrder',
-            result: created
-              ? `created store order ${storeOrder.id} in store ${storeId}`
-              : `already imported as ${storeOrder.id} in store ${storeId}`,
-          });
-          const after = await orders.update(ref.connectionId, ref.orderId, {
+          await orders.update(ref.connectionId, ref.orderId, {
             detail: { storeOrderId: storeOrder.id, storeId },
-            ...(step ? { step } : {}),
+            log: {
+              direction: 'TO_STORE',
+              action: 'importOrder',
+              result: created
+                ? `created store order ${storeOrder.id} in store ${storeId}`
+                : `already imported as ${storeOrder.id} in store ${storeId}`,
+            },
           });
           // The store has taken the stock: the reservation is done.
           await reservations.release(ref.connectionId, ref.orderId);
-          return { storeOrderId: storeOrder.id, ...(await stepRecorded(ref, step, after)) };
+          return { storeOrderId: storeOrder.id };
         } catch (err) {
           if (err instanceof ImportRejectedError || err instanceof StoreAccessError) {
             await orders.log(ref.connectionId, ref.orderId, {
@@ -343,29 +347,21 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       const { service } = spartooShippingService(ref.carrier, settings);
       const step = stepOf(ref, 'SHIPPED');
       return permanentOrRetry(async () => {
-        await logged(
+        const parcel = { trackingNumber: ref.trackingNumber, shippingService: service };
+        const after = await logged(
           ref,
           `ship (3) ${ref.trackingNumber} via ${service}`,
           'TO_SPARTOO',
-          () =>
-            spartoo.updateOrderStatus({
-              oID: ref.orderId,
-              status: ORDER_STATUS.SHIPPED,
-              trackingNumber: ref.trackingNumber,
-              shippingService: service,
-            }),
+          () => spartoo.updateOrderStatus({ oID: ref.orderId, status: ORDER_STATUS.SHIPPED, ...parcel }),
           (r) => (r.alreadyDone ? '-9 (already done)' : '1'),
+          (_, log) =>
+            orders.appendShipment(
+              ref.connectionId,
+              ref.orderId,
+              { carrier: ref.carrier, ...parcel, at: new Date().toISOString() },
+              { spartooStatus: ORDER_STATUS.SHIPPED, log, ...(step ? { step } : {}) },
+            ),
         );
-        const shipment = {
-          carrier: ref.carrier,
-          trackingNumber: ref.trackingNumber,
-          shippingService: service,
-          at: new Date().toISOString(),
-        };
-        const after = await orders.appendShipment(ref.connectionId, ref.orderId, shipment, {
-          spartooStatus: ORDER_STATUS.SHIPPED,
-          ...(step ? { step } : {}),
-        });
         return { shippingService: service, ...(await stepRecorded(ref, step, after)) };
       });
     },

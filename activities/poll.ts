@@ -175,8 +175,7 @@ export function createPoll(deps: PollDependencies) {
       // An order already finished when first seen is none of this connection's business.
       if (before === undefined && !OPEN_ON_SPARTOO.has(order.ordersStatusId)) return;
       await workflows.orderSeen(connectionId, order.ordersId, order.ordersStatusId);
-      await orders.saveSpartooOrder(connectionId, order, orderStatusFromSpartoo(order.ordersStatusId));
-      await orders.log(connectionId, order.ordersId, {
+      await orders.saveSpartooOrder(connectionId, order, orderStatusFromSpartoo(order.ordersStatusId), {
         direction: 'FROM_SPARTOO',
         action:
           before === undefined

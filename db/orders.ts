@@ -120,15 +120,33 @@ function stepStatus(step: StepStatus | undefined) {
 
 /** Read model of the orders and their communications log, written by the order activities. */
 export function createOrderRepository(db: Database) {
+  /**
+   * The statement a change is written with: with a log entry, one that also inserts it (a
+   * data-modifying CTE), one round trip for both (each costs the embedded PGlite about 1.5 ms of the
+   * product's main thread, BENCHMARKS.md "Cheaper orders").
+   */
+  const withLog = (connectionId: string, orderId: string, entry: LogEntry | undefined) => {
+    if (!entry) return db;
+    const logged = db.$with('logged', {}).as(
+      sql`insert into ${orderLog} ("connection_id", "order_id", "direction", "action", "result", "detail")
+        values (${connectionId}, ${orderId}, ${entry.direction}, ${entry.action}, ${entry.result}, ${entry.detail ?? null})`,
+    );
+    return db.with(logged);
+  };
+
   return {
-    /** Stores what Spartoo says of an order; the status is the workflow's and is set only when new. */
+    /**
+     * Stores what Spartoo says of an order; the status is the workflow's and is set only when new.
+     * `log`: the entry that says where it came from, in the same statement.
+     */
     async saveSpartooOrder(
       connectionId: string,
       order: SpartooOrder,
       initialStatus: OrderStatus,
+      log?: LogEntry,
     ): Promise<void> {
       const customerName = `${order.customers.firstname} ${order.customers.lastname}`.trim();
-      await db
+      await withLog(connectionId, order.ordersId, log)
         .insert(orders)
         .values({
           connectionId,
@@ -205,7 +223,8 @@ export function createOrderRepository(db: Database) {
 
     /**
      * Sets the status and merges detail fields (a field set to null is cleared). `step`: the status a
-     * step's own activity records (see `StepStatus`). Answers the order's status after the write.
+     * step's own activity records (see `StepStatus`); `log`: an entry written in the same statement.
+     * Answers the order's status after the write.
      */
     async update(
       connectionId: string,
@@ -215,13 +234,14 @@ export function createOrderRepository(db: Database) {
         spartooStatus?: number;
         detail?: Partial<OrderDetail>;
         step?: StepStatus;
+        log?: LogEntry;
       },
     ): Promise<OrderStatus | undefined> {
       const step = stepStatus(change.step);
       const detail = change.detail
         ? sql`${orders.detail} || ${JSON.stringify(change.detail)}::jsonb`
         : orders.detail;
-      const [row] = await db
+      const [row] = await withLog(connectionId, orderId, change.log)
         .update(orders)
         .set({
           ...(change.status ? { status: change.status } : {}),
@@ -264,18 +284,19 @@ export function createOrderRepository(db: Database) {
 
     /**
      * Adds a shipment once (a retried confirmation with the same tracking number adds nothing) and,
-     * in the same statement, Spartoo's status and the step's (`change`). Answers the status after.
+     * in the same statement, Spartoo's status, the step's and a log entry (`change`). Answers the
+     * status after.
      */
     async appendShipment(
       connectionId: string,
       orderId: string,
       shipment: Shipment,
-      change: { spartooStatus?: number; step?: StepStatus } = {},
+      change: { spartooStatus?: number; step?: StepStatus; log?: LogEntry } = {},
     ): Promise<OrderStatus | undefined> {
       const sameParcel = JSON.stringify([{ trackingNumber: shipment.trackingNumber }]);
       const shipments = sql`coalesce(${orders.detail} -> 'shipments', '[]'::jsonb)`;
       const step = stepStatus(change.step);
-      const [row] = await db
+      const [row] = await withLog(connectionId, orderId, change.log)
         .update(orders)
         .set({
           ...step.status,

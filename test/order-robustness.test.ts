@@ -266,11 +266,16 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect(notFrom).toBe('SHIPMENT_FAILED');
     expect((await stack.orders.get(c.id, orderId))!.detail).toMatchObject({ lastError: 'refused' });
     // The retried confirmation (the workflow holds SHIPMENT_FAILED): SHIPPED, the reason cleared, one parcel.
+    const log = { direction: 'TO_SPARTOO' as const, action: 'ship (3) T-STEP via GLS', result: '1' };
     const shipped = await stack.orders.appendShipment(c.id, orderId, shipment, {
       spartooStatus: 3,
       step: { from: 'SHIPMENT_FAILED', to: 'SHIPPED' },
+      log,
     });
     expect(shipped).toBe('SHIPPED');
+    // The call's log entry went with it, in the same statement.
+    const entries = (await stack.orders.readLog(c.id, orderId)).filter((e) => e.action === log.action);
+    expect(entries).toHaveLength(1);
     const after = (await stack.orders.get(c.id, orderId))!;
     expect(after).toMatchObject({ status: 'SHIPPED', spartooStatus: 3 });
     expect(after.detail.lastError).toBeNull();

@@ -120,11 +120,11 @@ describe('order workflow', () => {
       .name;
     // SHIPPED is followed for 60 days (Spartoo's 45 / 47), then the workflow completes.
     expect(status).toBe('RUNNING');
-    // Accept, import and confirm wrote their statuses themselves (issue 14, item 4): no local activity
-    // on the happy path, the only markers the patches' own.
+    // Accept and confirm wrote their statuses themselves (issue 14, item 4): one local activity left on
+    // the happy path (AWAITING_SHIPMENT, workflows/order.ts says why), the other markers the patches'.
     const history = await stack.client.workflow.getHandle(orderWorkflowId(c.id, orderId)).fetchHistory();
     const markers = (history.events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
-    expect(markers).toEqual(['core_patch', 'core_patch']);
+    expect(markers).toEqual(['core_patch', 'core_local_activity', 'core_patch']);
     await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-auto-accepted-shipped');
   });
 

@@ -33,7 +33,7 @@ const PATCH = {
   followAfterShipment: 'follow-after-shipment',
   decisionDuringFetch: 'decision-during-fetch-wins',
   acceptanceDeadline: 'acceptance-deadline',
-  /** Accept, import and confirm write their own status to the read model (issue 14, item 4). */
+  /** Accept and confirm write their own status to the read model (issue 14, item 4). */
   statusInStep: 'status-in-step-activity',
 } as const;
 
@@ -137,11 +137,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await bookkeeping.recordOrderStatus({ ...ref, status, lastError });
   };
   /**
-   * Since PATCH.statusInStep, accept, import and confirm are told the status the workflow holds and
-   * write their outcome to the read model in their own statement (activities/orders.ts
+   * Since PATCH.statusInStep, accept and confirm are told the status the workflow holds and write
+   * their outcome (ACCEPTED, SHIPPED) to the read model in their own statement (activities/orders.ts
    * `StepStatusInput`), instead of a local activity after them: one marker and one round trip less
    * each. A step that answers another status (Spartoo moved first, an older activity, a read model
-   * not in `statusFrom`) leaves the write to the local activity, as before the patch.
+   * not in `statusFrom`) leaves the write to the local activity, as before the patch. The read model
+   * then runs ahead of the workflow for a moment, which is harmless for these two: no merchant action
+   * depends on the workflow holding ACCEPTED or SHIPPED. Not for AWAITING_SHIPMENT: a merchant who
+   * saw it could cancel (cancelOrderUpdate) before the workflow held it and get a 409, so the import
+   * keeps the local activity after it.
    */
   const statusFrom = () => (patched(PATCH.statusInStep) ? { statusFrom: state.status } : {});
   const stepDone = async (status: OrderStatus, recorded: OrderStatus | undefined) =>
@@ -306,7 +310,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if (cancelledOnSpartoo()) return finish('CANCELLED');
   const imported = await step(
     'IMPORT_FAILED',
-    () => act.importOrder({ ...ref, ...statusFrom() }),
+    () => act.importOrder(ref),
     () => cancelledOnSpartoo() || shippedOnSpartoo(),
   );
   if (!imported)
@@ -314,7 +318,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   state.storeOrderId = imported.storeOrderId;
 
   // 3. Wait for the merchant to ship, or for a cancellation on either side.
-  await stepDone('AWAITING_SHIPMENT', imported.status);
+  await setStatus('AWAITING_SHIPMENT');
   const interrupted = () => cancelledOnSpartoo() || shippedOnSpartoo() || cancelRequested || cancelledInStore;
   await condition(() => shipment !== undefined || interrupted());
   let sent: { shippingService: string; status?: OrderStatus } | undefined;
