@@ -33,18 +33,34 @@ export function nodeMemoryFlags(env: NodeJS.ProcessEnv = process.env): string[] 
   return ['--max-semi-space-size=4', `--max-old-space-size=${nodeHeapMb(env)}`];
 }
 
+/** MALLOC_ARENA_MAX's default for a product process (nodeMemoryEnv). */
+export const DEFAULT_MALLOC_ARENA_MAX = 2;
+
+/**
+ * The environment of every product process (package.json's scripts write the same, a test keeps them
+ * in step): glibc's malloc arenas bounded to MALLOC_ARENA_MAX (2 unless set). glibc gives each busy
+ * thread (libuv's pool, the Temporal core's runtime, the workflow thread) an arena of its own, up to 8
+ * per core, that keeps what it once held: under a burst the worker held 30–40 MB more with the default
+ * (BENCHMARKS.md "Memory with thousands of open orders").
+ */
+export function nodeMemoryEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX || String(DEFAULT_MALLOC_ARENA_MAX) };
+}
+
 const MIB = 1024 * 1024;
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.floor(value)));
 
-/** The defaults for a machine with this much memory: 1/8 000 of it in workflows, 1/128 in buffers. */
+/** The defaults for a machine with this much memory: 1/20 000 of it in workflows, 1/128 in buffers. */
 export function defaultMemoryBounds(totalMemoryBytes: number): MemoryBounds {
   const totalMib = totalMemoryBytes / MIB;
   return {
-    // 2 GB: 250 workflows (about 60 MB); 1 GB: 128; never fewer than 20, never more than 250.
-    cachedWorkflows: clamp(totalMib / 8, 20, 250),
-    // 2 GB: 16 MB; 4 GB and more: 32 MB, never more: the product's own tables are small and the
-    // operating system caches the files beneath.
-    pgliteSharedBuffersMb: clamp(totalMib / 128, 16, 32),
+    // 2 GB and more: 100 workflows (about 12 MB); 1 GB: 51; never fewer than 20. Never more: orders
+    // waiting for shipment are evicted whatever the cache (they wait hours), and 100 covers the orders
+    // moving at once; connections want more (one each, README "How much one small machine handles").
+    cachedWorkflows: clamp(totalMib / 20, 20, 100),
+    // 2 GB and more: 16 MB; 1 GB: 8 MB: the product's own tables are small and the operating system
+    // caches the files beneath.
+    pgliteSharedBuffersMb: clamp(totalMib / 128, 8, 16),
   };
 }
 

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client';
 import packageJson from '../package.json' with { type: 'json' };
 import {
+  DEFAULT_MALLOC_ARENA_MAX,
   DEFAULT_NODE_HEAP_MB,
   defaultMemoryBounds,
+  nodeMemoryEnv,
   nodeMemoryFlags,
   readMemoryBounds,
 } from '../runtime/memory';
@@ -18,10 +20,10 @@ const GIB = 1024 ** 3;
 
 describe('memory bounds (runtime/memory.ts)', () => {
   it('derives the defaults from the machine, within their limits', () => {
-    expect(defaultMemoryBounds(1 * GIB)).toEqual({ cachedWorkflows: 128, pgliteSharedBuffersMb: 16 });
-    expect(defaultMemoryBounds(2 * GIB)).toEqual({ cachedWorkflows: 250, pgliteSharedBuffersMb: 16 });
-    expect(defaultMemoryBounds(24 * GIB)).toEqual({ cachedWorkflows: 250, pgliteSharedBuffersMb: 32 });
-    expect(defaultMemoryBounds(0.1 * GIB)).toEqual({ cachedWorkflows: 20, pgliteSharedBuffersMb: 16 });
+    expect(defaultMemoryBounds(1 * GIB)).toEqual({ cachedWorkflows: 51, pgliteSharedBuffersMb: 8 });
+    expect(defaultMemoryBounds(2 * GIB)).toEqual({ cachedWorkflows: 100, pgliteSharedBuffersMb: 16 });
+    expect(defaultMemoryBounds(24 * GIB)).toEqual({ cachedWorkflows: 100, pgliteSharedBuffersMb: 16 });
+    expect(defaultMemoryBounds(0.1 * GIB)).toEqual({ cachedWorkflows: 20, pgliteSharedBuffersMb: 8 });
   });
 
   it('takes WORKER_CACHED_WORKFLOWS and PGLITE_SHARED_BUFFERS_MB from the environment', () => {
@@ -64,11 +66,17 @@ describe("the product's V8 flags", () => {
         f.replace(`=${DEFAULT_NODE_HEAP_MB}`, `=\${NODE_HEAP_MB:-${DEFAULT_NODE_HEAP_MB}}`),
       );
       const bundle = path.relative(projectRoot, compiledPath(source));
-      expect(scripts[name]).toBe(`node ${flags.join(' ')} ${bundle}`);
+      const arenas = `MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENA_MAX}}`;
+      expect(scripts[name]).toBe(`${arenas} node ${flags.join(' ')} ${bundle}`);
       // npm runs pre<name> first: the bundle is rebuilt from the sources at every start.
       expect(scripts[`pre${name}`]).toBe('tsx scripts/build.ts');
     },
   );
+
+  it("bounds glibc's malloc arenas unless MALLOC_ARENA_MAX is set", () => {
+    expect(nodeMemoryEnv({ PORT: '1' })).toEqual({ PORT: '1', MALLOC_ARENA_MAX: '2' });
+    expect(nodeMemoryEnv({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX).toBe('8');
+  });
 
   it('bounds the old generation by NODE_HEAP_MB', () => {
     expect(nodeMemoryFlags({})).toContain('--max-old-space-size=256');

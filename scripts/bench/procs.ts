@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeMemoryFlags } from '../../runtime/memory';
+import { nodeMemoryEnv, nodeMemoryFlags } from '../../runtime/memory';
 import { compiledPath, PRODUCT_SCRIPTS } from '../build';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,7 +55,7 @@ export class Child {
     const args = [...nodeMemoryFlags(), ...nodeArgs, ...runnable(script)];
     this.process = spawn(process.execPath, args, {
       cwd: projectRoot,
-      env,
+      env: nodeMemoryEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {

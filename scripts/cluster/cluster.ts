@@ -178,8 +178,7 @@ async function start(
     // The API first: it migrates the database, so that the workers starting together do not race to.
     const api = new ManagedProcess({
       name: 'api',
-      ...nodeScript('scripts/api.ts'),
-      env: roleEnv({ PORT: String(options.ports.api), HOST: '127.0.0.1' }),
+      ...nodeScript('scripts/api.ts', roleEnv({ PORT: String(options.ports.api), HOST: '127.0.0.1' })),
       logFile: path.join(dir, 'logs', 'api.log'),
     });
     log(`api: starting on port ${options.ports.api}`);
@@ -191,8 +190,7 @@ async function start(
       const index = i + 1;
       return new ManagedProcess({
         name: `worker-${index}`,
-        ...nodeScript('workers/main.ts'),
-        env: roleEnv({ WORKER_INDEX: String(index) }),
+        ...nodeScript('workers/main.ts', roleEnv({ WORKER_INDEX: String(index) })),
         logFile: path.join(dir, 'logs', `worker-${index}.log`),
       });
     });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeMemoryFlags } from '../../runtime/memory';
+import { nodeMemoryEnv, nodeMemoryFlags } from '../../runtime/memory';
 import { compiledPath, type ProductScript } from '../build';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,8 +22,15 @@ export interface ProcessSpec {
 }
 
 /** A product script run as its npm command runs it: `node <memory flags> dist/<script>.mjs`, one process. */
-export function nodeScript(script: ProductScript): { command: string; args: string[] } {
-  return { command: process.execPath, args: [...nodeMemoryFlags(), compiledPath(script)] };
+export function nodeScript(
+  script: ProductScript,
+  env: NodeJS.ProcessEnv,
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    command: process.execPath,
+    args: [...nodeMemoryFlags(), compiledPath(script)],
+    env: nodeMemoryEnv(env),
+  };
 }
 
 /**

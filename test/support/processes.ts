@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeMemoryEnv } from '../../runtime/memory';
 import { compiledPath, PRODUCT_SCRIPTS } from '../../scripts/build';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,12 +26,11 @@ export function launch(
   env: Record<string, string>,
   options: { cwd?: string } = {},
 ): Launched {
-  const args = (PRODUCT_SCRIPTS as readonly string[]).includes(script)
-    ? [compiledPath(script)]
-    : ['--import', 'tsx', path.join(projectRoot, script)];
+  const product = (PRODUCT_SCRIPTS as readonly string[]).includes(script);
+  const args = product ? [compiledPath(script)] : ['--import', 'tsx', path.join(projectRoot, script)];
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? projectRoot,
-    env: { ...process.env, ...env },
+    env: product ? nodeMemoryEnv({ ...process.env, ...env }) : { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
