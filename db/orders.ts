@@ -122,7 +122,7 @@ function stepStatus(step: StepStatus | undefined) {
 export function createOrderRepository(db: Database) {
   /**
    * The statement a change is written with: with a log entry, one that also inserts it (a
-   * data-modifying CTE), one round trip for both (each costs the embedded PGlite about 1.5 ms of the
+   * data-modifying CTE), one round trip for both (each costs the embedded PGlite about 1.7 ms of the
    * product's main thread, BENCHMARKS.md "Cheaper orders").
    */
   const withLog = (connectionId: string, orderId: string, entry: LogEntry | undefined) => {
