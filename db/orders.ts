@@ -125,13 +125,11 @@ export function createOrderRepository(db: Database) {
    * data-modifying CTE), one round trip for both (each costs the embedded PGlite about 1.7 ms of the
    * product's main thread, BENCHMARKS.md "Cheaper orders").
    */
+  const insertLog = (connectionId: string, orderId: string, entry: LogEntry) =>
+    db.insert(orderLog).values({ connectionId, orderId, ...entry });
   const withLog = (connectionId: string, orderId: string, entry: LogEntry | undefined) => {
     if (!entry) return db;
-    const logged = db.$with('logged', {}).as(
-      sql`insert into ${orderLog} ("connection_id", "order_id", "direction", "action", "result", "detail")
-        values (${connectionId}, ${orderId}, ${entry.direction}, ${entry.action}, ${entry.result}, ${entry.detail ?? null})`,
-    );
-    return db.with(logged);
+    return db.with(db.$with('logged', {}).as(insertLog(connectionId, orderId, entry).getSQL()));
   };
 
   return {
@@ -312,7 +310,7 @@ export function createOrderRepository(db: Database) {
     },
 
     async log(connectionId: string, orderId: string, entry: LogEntry): Promise<void> {
-      await db.insert(orderLog).values({ connectionId, orderId, ...entry });
+      await insertLog(connectionId, orderId, entry);
     },
 
     async readLog(connectionId: string, orderId: string) {
