@@ -16,6 +16,17 @@ export const PRODUCT_SCRIPTS = [
 ] as const;
 export type ProductScript = (typeof PRODUCT_SCRIPTS)[number];
 
+export const isProductScript = (script: string): script is ProductScript =>
+  (PRODUCT_SCRIPTS as readonly string[]).includes(script);
+
+/**
+ * How node runs a project script in one process, as its npm script does: a product process from its
+ * bundle in dist/ (built first by whoever starts it), any other through tsx's loader.
+ */
+export function scriptArgs(script: string): string[] {
+  return isProductScript(script) ? [compiledPath(script)] : ['--import', 'tsx', projectPath(script)];
+}
+
 /** Where a project script's bundle is written: dist/<its path>.mjs. */
 export function compiledPath(script: string): string {
   return projectPath('dist', script.replace(/\.ts$/, '.mjs'));

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { nodeMemoryEnv, nodeMemoryFlags } from '../../runtime/memory';
-import { compiledPath, PRODUCT_SCRIPTS } from '../build';
+import { projectRoot } from '../../runtime/paths';
+import { scriptArgs } from '../build';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { projectRoot };
 
 /** Peak and current resident set (VmHWM, VmRSS, kB) and CPU time (user + system, s) of a live process, from /proc. */
 export function readProc(pid: number): { peakRssKb: number; rssKb: number; cpuSeconds: number } | undefined {
@@ -21,16 +20,6 @@ export function readProc(pid: number): { peakRssKb: number; rssKb: number; cpuSe
   } catch {
     return undefined;
   }
-}
-
-/**
- * How node runs a project script: a product process from its bundle in dist/, as its npm script runs
- * it (the bench builds them first: scripts/build.ts), any other with tsx's loader, in the same process.
- */
-function runnable(script: string): string[] {
-  return (PRODUCT_SCRIPTS as readonly string[]).includes(script)
-    ? [compiledPath(script)]
-    : ['--import', 'tsx', path.join(projectRoot, script)];
 }
 
 /**
@@ -52,7 +41,7 @@ export class Child {
     env: NodeJS.ProcessEnv,
     nodeArgs: string[] = [],
   ) {
-    const args = [...nodeMemoryFlags(), ...nodeArgs, ...runnable(script)];
+    const args = [...nodeMemoryFlags(), ...nodeArgs, ...scriptArgs(script)];
     this.process = spawn(process.execPath, args, {
       cwd: projectRoot,
       env: nodeMemoryEnv(env),

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { nodeMemoryEnv } from '../../runtime/memory';
-import { compiledPath, PRODUCT_SCRIPTS } from '../../scripts/build';
+import { projectRoot } from '../../runtime/paths';
+import { isProductScript, scriptArgs } from '../../scripts/build';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { projectRoot };
 
 export interface Launched {
   child: ChildProcess;
@@ -26,9 +25,8 @@ export function launch(
   env: Record<string, string>,
   options: { cwd?: string } = {},
 ): Launched {
-  const product = (PRODUCT_SCRIPTS as readonly string[]).includes(script);
-  const args = product ? [compiledPath(script)] : ['--import', 'tsx', path.join(projectRoot, script)];
-  const child = spawn(process.execPath, args, {
+  const product = isProductScript(script);
+  const child = spawn(process.execPath, scriptArgs(script), {
     cwd: options.cwd ?? projectRoot,
     env: product ? nodeMemoryEnv({ ...process.env, ...env }) : { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
