@@ -13,6 +13,14 @@ import { waitFor } from './support/wait';
  * wins, the last unit is never accepted twice, the merchant's cancel is owned by the workflow.
  * Real Temporal dev server, real sandbox; the test signals what a poll would see.
  */
+/** A GLS parcel as the confirmation records it (db/orders.ts `appendShipment`). */
+const glsParcel = (trackingNumber: string, at: string) => ({
+  carrier: 'GLS',
+  trackingNumber,
+  shippingService: 'GLS',
+  at,
+});
+
 describe('order workflow: nothing lost, nothing stuck', () => {
   let stack: TestStack;
   let sandbox: Sandbox;
@@ -234,12 +242,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
 
   it('item 13: a shipment confirmed twice (an answer lost) is listed once', async () => {
     const { c, orderId } = await imported();
-    const shipment = {
-      carrier: 'GLS',
-      trackingNumber: 'T-TWICE',
-      shippingService: 'GLS',
-      at: new Date().toISOString(),
-    };
+    const shipment = glsParcel('T-TWICE', new Date().toISOString());
     await stack.orders.appendShipment(c.id, orderId, shipment);
     await stack.orders.appendShipment(c.id, orderId, shipment);
     expect((await stack.orders.get(c.id, orderId))!.detail.shipments).toHaveLength(1);
@@ -247,12 +250,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
 
   it('issue 14, item 4: a step writes its status only from the one the workflow held; a late attempt changes nothing', async () => {
     const { c, orderId } = await imported();
-    const shipment = {
-      carrier: 'GLS',
-      trackingNumber: 'T-STEP',
-      shippingService: 'GLS',
-      at: '2026-01-01T00:00:00Z',
-    };
+    const shipment = glsParcel('T-STEP', '2026-01-01T00:00:00Z');
     await stack.orders.update(c.id, orderId, { status: 'SHIPMENT_FAILED', detail: { lastError: 'refused' } });
     // A late attempt of the import (the workflow held ACCEPTED then) leaves the failure and its reason.
     const late = await stack.orders.update(c.id, orderId, {

@@ -611,10 +611,6 @@ export function autoAcceptedOrder(i: number) {
 export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
 
 /**
- * What every orders mode checks once the run settled: orders SHIPPED in the product and on the sandbox,
- * store orders per Spartoo order (exactly once), and each order's latencies from the poll that saw it.
- */
-/**
  * The store's order ids by Spartoo order id, from its listing newest first: each tick reads only the
  * orders created since the last (a page of 100, more while none is known yet); an order not found
  * that way (ids committed out of order) has its details read.
@@ -663,6 +659,10 @@ async function seenAt(http: ApiClient, connectionId: string, orderIds: string[])
   return seen;
 }
 
+/**
+ * What every orders mode checks once the run settled: orders SHIPPED in the product and on the sandbox,
+ * store orders per Spartoo order (exactly once), and each order's latencies from the poll that saw it.
+ */
 export async function settledOrders(run: {
   http: ApiClient;
   sandbox: { order(id: string): Promise<{ orders_status_id: number; tracking_number?: string }> };
