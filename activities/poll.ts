@@ -257,8 +257,23 @@ export function createPoll(deps: PollDependencies) {
       return started + (await followOrders(connectionId, readable));
     };
 
-    const main = await exportOrders({ since });
-    let ordersStarted = main.started + (await followOrders(connectionId, main.readable));
+    // The main window's listing is let go once followed (its count and watermark kept): a poll that
+    // held it while reading the next listings held two thousand-order answers at once.
+    const followMain = async () => {
+      const { readable, unreadable: unreadableCount, started } = await exportOrders({ since });
+      return {
+        found: readable.length + unreadableCount,
+        started: started + (await followOrders(connectionId, readable)),
+        watermark: nextWatermark(
+          now,
+          readable.map((o) => o.datePurchased),
+          input.ordersWatermark,
+          since,
+        ),
+      };
+    };
+    const main = await followMain();
+    let ordersStarted = main.started;
     // Orders that appear late on Spartoo: those waiting for acceptance over a wide window, every poll.
     ordersStarted += await follow({
       since: notBefore(now.getTime() - LATE_ORDER_WINDOW_MS),
@@ -296,13 +311,6 @@ export function createPoll(deps: PollDependencies) {
       }
     }
 
-    const ordersWatermark = nextWatermark(
-      now,
-      main.readable.map((o) => o.datePurchased),
-      input.ordersWatermark,
-      since,
-    );
-
     // Returns: the workflow first (started or signalled), the read model after, as for orders.
     const returnsSince = pollSince(now, settings, input.returnsWatermark).since;
     const exportedReturns = await read(() => spartoo.exportReturns({ since: returnsSince }), beat);
@@ -325,10 +333,10 @@ export function createPoll(deps: PollDependencies) {
     );
 
     return {
-      ordersFound: main.readable.length + main.unreadable,
+      ordersFound: main.found,
       ordersStarted,
       returnsFound: returned.length,
-      ordersWatermark,
+      ordersWatermark: main.watermark,
       returnsWatermark,
       oldOpenCursor,
       unreadable: [
