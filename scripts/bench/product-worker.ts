@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pg from 'pg';
@@ -24,6 +25,27 @@ if (process.env.BENCH_QUERY_STATS) {
     queryStats.set(text, (queryStats.get(text) ?? 0) + 1);
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
+}
+
+// BENCH_MEM_TRACE=<file>: the worker's RSS and its main thread's V8 heap, space by space, appended
+// every 250 ms (how BENCHMARKS.md's memory spikes were found; the workflow thread's heap is the rest).
+if (process.env.BENCH_MEM_TRACE) {
+  const file = process.env.BENCH_MEM_TRACE;
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  setInterval(() => {
+    const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
+    const spaces = v8
+      .getHeapSpaceStatistics()
+      .filter((space) => space.space_size > 0)
+      .map((space) => `${space.space_name} ${mb(space.space_size)}/${mb(space.space_used_size)}`);
+    const line = [
+      `rss ${mb(rss)}`,
+      `heap ${mb(heapTotal)}/${mb(heapUsed)}`,
+      `external ${mb(external)}`,
+      ...spaces,
+    ];
+    appendFileSync(file, `${new Date().toISOString()} ${line.join(', ')}\n`);
+  }, 250).unref();
 }
 
 // BENCH_WORKER_TUNING='{"maxCachedWorkflows":500}': worker options tried on top of workers/worker.ts's.
