@@ -33,18 +33,26 @@ export function nodeMemoryFlags(env: NodeJS.ProcessEnv = process.env): string[] 
   return ['--max-semi-space-size=4', `--max-old-space-size=${nodeHeapMb(env)}`];
 }
 
-/** MALLOC_ARENA_MAX's default for a product process (nodeMemoryEnv). */
-export const DEFAULT_MALLOC_ARENA_MAX = 2;
+/** glibc's settings for a product process (nodeMemoryEnv), each kept when already set. */
+export const DEFAULT_MALLOC_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+} as const;
 
 /**
  * The environment of every product process (package.json's scripts write the same, a test keeps them
- * in step): glibc's malloc arenas bounded to MALLOC_ARENA_MAX (2 unless set). glibc gives each busy
- * thread (libuv's pool, the Temporal core's runtime, the workflow thread) an arena of its own, up to 8
- * per core, that keeps what it once held: under a burst the worker held 30–40 MB more with the default
- * (BENCHMARKS.md "Memory with thousands of open orders").
+ * in step), glibc's malloc told to give memory back (DEFAULT_MALLOC_ENV, each unless set):
+ * - MALLOC_ARENA_MAX=2: glibc gives each busy thread (libuv's pool, the Temporal core's runtime, the
+ *   workflow thread) an arena of its own, up to 8 per core, that keeps what it once held: under a burst
+ *   the worker held 30–40 MB more with the default;
+ * - MALLOC_TRIM_THRESHOLD_=128 KB, glibc's own starting value, fixed: by default each large block freed
+ *   raises the threshold (up to 64 MB) under which freed memory at the top of an arena is kept rather
+ *   than given back; the worker then held 40–50 MB it no longer used (BENCHMARKS.md "Memory with
+ *   thousands of open orders").
  */
 export function nodeMemoryEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX || String(DEFAULT_MALLOC_ARENA_MAX) };
+  const glibc = Object.entries(DEFAULT_MALLOC_ENV).map(([name, value]) => [name, env[name] || value]);
+  return { ...env, ...Object.fromEntries(glibc) };
 }
 
 const MIB = 1024 * 1024;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client';
 import packageJson from '../package.json' with { type: 'json' };
 import {
-  DEFAULT_MALLOC_ARENA_MAX,
+  DEFAULT_MALLOC_ENV,
   DEFAULT_NODE_HEAP_MB,
   defaultMemoryBounds,
   nodeMemoryEnv,
@@ -66,16 +66,21 @@ describe("the product's V8 flags", () => {
         f.replace(`=${DEFAULT_NODE_HEAP_MB}`, `=\${NODE_HEAP_MB:-${DEFAULT_NODE_HEAP_MB}}`),
       );
       const bundle = path.relative(projectRoot, compiledPath(source));
-      const arenas = `MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENA_MAX}}`;
-      expect(scripts[name]).toBe(`${arenas} node ${flags.join(' ')} ${bundle}`);
+      const glibc = Object.entries(DEFAULT_MALLOC_ENV).map(([env, value]) => `${env}=\${${env}:-${value}}`);
+      expect(scripts[name]).toBe(`${glibc.join(' ')} node ${flags.join(' ')} ${bundle}`);
       // npm runs pre<name> first: the bundle is rebuilt from the sources at every start.
       expect(scripts[`pre${name}`]).toBe('tsx scripts/build.ts');
     },
   );
 
-  it("bounds glibc's malloc arenas unless MALLOC_ARENA_MAX is set", () => {
-    expect(nodeMemoryEnv({ PORT: '1' })).toEqual({ PORT: '1', MALLOC_ARENA_MAX: '2' });
+  it("bounds glibc's malloc arenas and fixes its trim threshold, unless set", () => {
+    expect(nodeMemoryEnv({ PORT: '1' })).toEqual({
+      PORT: '1',
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_TRIM_THRESHOLD_: '131072',
+    });
     expect(nodeMemoryEnv({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX).toBe('8');
+    expect(nodeMemoryEnv({ MALLOC_TRIM_THRESHOLD_: '1048576' }).MALLOC_TRIM_THRESHOLD_).toBe('1048576');
   });
 
   it('bounds the old generation by NODE_HEAP_MB', () => {
