@@ -29,9 +29,10 @@ export interface OrderRef {
 }
 
 /**
- * A step that writes its own outcome to the read model (accept and confirm: workflows/order.ts
- * `PATCH.statusInStep`) is told the status the workflow holds (`statusFrom`) and answers the order's
- * status after its write: the workflow records the status itself only when that is not the step's.
+ * A step that writes its own outcome to the read model (accept and confirm: workflows/order.ts, patch
+ * `status-in-step-activity`) is told the status the workflow holds (`statusFrom`) and answers the
+ * order's status after its write: the workflow records the status itself only when that is not the
+ * step's.
  */
 export interface StepStatusInput {
   statusFrom?: OrderStatus;

@@ -100,9 +100,9 @@ const gridTime = sql`coalesce(${orders.purchasedAt}, ${orders.createdAt})`;
 
 /**
  * A status written by the step's own activity rather than by a bookkeeping local activity after it
- * (workflows/order.ts, `PATCH.statusInStep`): `to` only while the order is still in `from`, the
- * status the workflow held when it ran the step, so a late attempt of a step the workflow has moved
- * past changes nothing. With it goes the last error, as `recordStatus` clears it.
+ * (workflows/order.ts, patch `status-in-step-activity`): `to` only while the order is still in
+ * `from`, the status the workflow held when it ran the step, so a late attempt of a step the workflow
+ * has moved past changes nothing. With it goes the last error, as `recordStatus` clears it.
  */
 export interface StepStatus {
   from: OrderStatus;

@@ -13,7 +13,9 @@ import {
   connectionDeletedSignal,
   connectionWorkflowId,
   FAILURE,
+  ORDER_PATCHES,
   type OrderState,
+  type OrderWorkflowInput,
   orderShippedSignal,
   orderStateQuery,
   orderWorkflowId,
@@ -134,7 +136,8 @@ export function createWorkflowGateway(client: Client, taskQueue: string) {
   const orderStartOptions = (connectionId: string, orderId: string, status: OrderStatus) => ({
     workflowId: orderWorkflowId(connectionId, orderId),
     taskQueue,
-    args: [{ connectionId, orderId }] as [{ connectionId: string; orderId: string }],
+    // Every patch the order workflow has is taken from the start, without its marker (ORDER_PATCHES).
+    args: [{ connectionId, orderId, patchesAtStart: ORDER_PATCHES.length }] as [OrderWorkflowInput],
     // An order is followed once: a finished workflow is never started again for the same order.
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     typedSearchAttributes: [

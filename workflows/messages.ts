@@ -38,6 +38,30 @@ export const settingsChangedSignal = defineSignal('settingsChanged');
 
 // ---- order workflow -------------------------------------------------------------------------
 
+/**
+ * The order workflow's patches (README "Changing a running workflow"), oldest first; a new one goes at
+ * the end. A run started with `patchesAtStart: n` takes the first n without asking `patched()`: no
+ * marker and no `TemporalChangeVersion` upsert, two history events a patch (issue 14, item 4).
+ */
+export const ORDER_PATCHES = [
+  'follow-after-shipment',
+  'decision-during-fetch-wins',
+  'acceptance-deadline',
+  /** Accept and confirm write their own status to the read model (issue 14, item 4). */
+  'status-in-step-activity',
+] as const;
+export type OrderPatch = (typeof ORDER_PATCHES)[number];
+
+export interface OrderWorkflowInput {
+  connectionId: string;
+  orderId: string;
+  /**
+   * How many of ORDER_PATCHES the run was started with (the workflow gateway starts every order with
+   * all of them). Unset in runs started before it existed: those ask `patched()` for each, as always.
+   */
+  patchesAtStart?: number;
+}
+
 export interface Shipment {
   carrier: string;
   trackingNumber: string;

@@ -6,7 +6,10 @@ import { act, bookkeeping, parkableFailure } from './activity-proxies';
 import {
   acceptOrderUpdate,
   cancelOrderUpdate,
+  ORDER_PATCHES,
+  type OrderPatch,
   type OrderState,
+  type OrderWorkflowInput,
   orderShippedSignal,
   orderStateQuery,
   refuseOrderUpdate,
@@ -17,25 +20,11 @@ import {
 } from './messages';
 import { OrderStatusKey } from './search-attributes';
 
-export interface OrderWorkflowInput {
-  connectionId: string;
-  orderId: string;
-}
-
 /** After shipment, Spartoo's 45 (parcel lost) and 47 (not delivered) are followed this long. */
 export const FOLLOW_AFTER_SHIPMENT_MS = 60 * 24 * 60 * 60 * 1000;
 /** Account problems (-1, -2, -428) are retried on their own from this back-off, doubling to the max. */
 const ACCOUNT_RETRY_FIRST_MS = 15 * 60 * 1000;
 const ACCOUNT_RETRY_MAX_MS = 6 * 60 * 60 * 1000;
-
-/** Patch ids (README "Changing a running workflow"): histories recorded before them replay without. */
-const PATCH = {
-  followAfterShipment: 'follow-after-shipment',
-  decisionDuringFetch: 'decision-during-fetch-wins',
-  acceptanceDeadline: 'acceptance-deadline',
-  /** Accept and confirm write their own status to the read model (issue 14, item 4). */
-  statusInStep: 'status-in-step-activity',
-} as const;
 
 /**
  * One Spartoo order (`spartoo-order/<connectionId>/<orderId>`): fetch → decide → accept or wait for
@@ -46,6 +35,8 @@ const PATCH = {
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const ref = { connectionId: input.connectionId, orderId: input.orderId };
+  /** Whether a patch is in effect: taken at start (`patchesAtStart`), else asked of `patched()`. */
+  const patch = (id: OrderPatch) => ORDER_PATCHES.indexOf(id) < (input.patchesAtStart ?? 0) || patched(id);
   const state: OrderState = {
     ...ref,
     status: 'WAITING_ACCEPTANCE',
@@ -137,8 +128,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await bookkeeping.recordOrderStatus({ ...ref, status, lastError });
   };
   /**
-   * Since PATCH.statusInStep, accept and confirm are told the status the workflow holds and write
-   * their outcome (ACCEPTED, SHIPPED) to the read model in their own statement (activities/orders.ts
+   * With the patch status-in-step-activity, accept and confirm are told the status the workflow holds
+   * and write their outcome (ACCEPTED, SHIPPED) to the read model in their own statement (activities/orders.ts
    * `StepStatusInput`), instead of a local activity after them: one marker and one round trip less
    * each. A step that answers another status (Spartoo moved first, an older activity, a read model
    * not in `statusFrom`) leaves the write to the local activity, as before the patch. The read model
@@ -147,7 +138,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * saw it could cancel (cancelOrderUpdate) before the workflow held it and get a 409, so the import
    * keeps the local activity after it.
    */
-  const statusFrom = () => (patched(PATCH.statusInStep) ? { statusFrom: state.status } : {});
+  const statusFrom = () => (patch('status-in-step-activity') ? { statusFrom: state.status } : {});
   const stepDone = async (status: OrderStatus, recorded: OrderStatus | undefined) =>
     recorded === status ? holdStatus(status, null) : setStatus(status);
   const finish = async (status: OrderStatus) => {
@@ -194,7 +185,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    */
   async function shipped(status: OrderStatus = 'SHIPPED', recorded?: OrderStatus): Promise<OrderState> {
     await stepDone(status, recorded);
-    if (!patched(PATCH.followAfterShipment)) return state;
+    if (!patch('follow-after-shipment')) return state;
     const until = Date.now() + FOLLOW_AFTER_SHIPMENT_MS;
     const laterStatus = () => (seen === undefined ? undefined : orderStatusFromSpartoo(seen));
     for (;;) {
@@ -265,7 +256,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE) {
     // The merchant's decision, when it came during the fetch, wins over the rule's acceptance.
-    if (fetched.decision?.accepted && (decision === undefined || !patched(PATCH.decisionDuringFetch))) {
+    if (fetched.decision?.accepted && (decision === undefined || !patch('decision-during-fetch-wins'))) {
       state.auto = true;
       decision = 'accept';
     } else {
@@ -275,7 +266,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         seen === ORDER_STATUS.ACCEPTED ||
         cancelledOnSpartoo() ||
         shippedOnSpartoo();
-      if (patched(PATCH.acceptanceDeadline) && fetched.acceptanceDeadline) {
+      if (patch('acceptance-deadline') && fetched.acceptanceDeadline) {
         refusedAtDeadline = await untilDeadline(fetched.acceptanceDeadline, waited);
       }
       await condition(waited);
