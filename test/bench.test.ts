@@ -42,6 +42,7 @@ describe('npm run bench (50 orders)', () => {
     expect(run.stdout).toMatch(/^ratio to baseline: [\d.]+$/m);
     expect(run.stdout).toMatch(/^fixed reference workflows\/s: [\d.]+ /m);
     expect(run.stdout).toMatch(/^ratio to fixed reference: [\d.]+$/m);
+    expect(run.stdout).toMatch(/^ratio to fixed reference by CPU: \d+\.\d\d \(/m);
     expect(c.last).toMatch(/^orders\/s: [\d.]+$/);
   }, 300_000);
 

@@ -549,6 +549,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     // ---- Figures --------------------------------------------------------------------------------------------------------
     const ordersPerSecond = N / (durationMs / 1000);
     const baselinePerSecond = baseline.perSecond;
+    // The same N of each: the orders' CPU (the Spartoo sandbox and the bench's driver left out, as they
+    // stand for Spartoo and the merchant) against the fixed reference's.
+    const productCpuSeconds =
+      cpu.temporal.total() +
+      cpu.worker.total() +
+      (api ? cpu.api.total() : 0) +
+      (stats ? cpu.postgres.total() : 0);
+    const referenceCpuSeconds = reference.cpu.temporal.total() + reference.cpu.worker.total();
     const lines = [
       `bench: ${N} orders${options.rate ? ` arriving at ${options.rate}/s` : ' at once'}${options.faults ? `, faults (failure rate ${FAULTS.failureRate}, +${FAULTS.latencyMs} ms, -429 bursts, ${state.kills} worker SIGKILLs)` : ''}; database ${layout === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded, npm start)'}; ${os.cpus().length} CPUs`,
       `duration: ${seconds(durationMs)} (first sync to last order SHIPPED on the sandbox)`,
@@ -561,6 +569,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       `ratio to baseline: ${(ordersPerSecond / baselinePerSecond).toFixed(2)}`,
       `fixed reference workflows/s: ${rate(reference.perSecond)} (three no-op activities, one signal, a fourth activity: does not follow the product's shape)`,
       `ratio to fixed reference: ${(ordersPerSecond / reference.perSecond).toFixed(2)}`,
+      `ratio to fixed reference by CPU: ${(referenceCpuSeconds / productCpuSeconds).toFixed(2)} (the reference's Temporal and worker CPU against the order's Temporal, product and database CPU: steadier than the throughputs of two runs made one after the other)`,
       `per order: ${history.events?.length ?? 0} history events, ${workflowTasks} workflow tasks, ${(calls.length / N).toFixed(2)} Spartoo calls${dbAfter && dbBefore ? `, ${((dbAfter.transactions - dbBefore.transactions) / N).toFixed(1)} database transactions` : ''}`,
       `baseline cpu seconds: temporal ${baseline.cpu.temporal.total().toFixed(1)}, worker ${baseline.cpu.worker.total().toFixed(1)}; fixed reference: temporal ${reference.cpu.temporal.total().toFixed(1)}, worker ${reference.cpu.worker.total().toFixed(1)}`,
       `cpu seconds: temporal ${cpu.temporal.total().toFixed(1)}, ${layout === 'postgres' ? 'worker' : 'product'} ${cpu.worker.total().toFixed(1)}${api ? `, api ${cpu.api.total().toFixed(1)}` : ''}${stats ? `, postgres ${cpu.postgres.total().toFixed(1)}` : ''}, bench (sandbox + driver) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)}`,
