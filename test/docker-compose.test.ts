@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { projectRoot } from '../runtime/paths';
 import {
   NAMESPACE_RETENTION,
   NUM_HISTORY_SHARDS,
@@ -9,7 +10,6 @@ import {
   templatesDir,
 } from '../scripts/cluster/temporal';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../scripts/temporal-cluster-tools';
-import { projectRoot } from './support/processes';
 
 interface Service {
   image?: string;

@@ -4,8 +4,6 @@ import { nodeMemoryEnv, nodeMemoryFlags } from '../../runtime/memory';
 import { projectRoot } from '../../runtime/paths';
 import { scriptArgs } from '../build';
 
-export { projectRoot };
-
 /** Peak and current resident set (VmHWM, VmRSS, kB) and CPU time (user + system, s) of a live process, from /proc. */
 export function readProc(pid: number): { peakRssKb: number; rssKb: number; cpuSeconds: number } | undefined {
   try {

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { projectRoot, sleep } from './process';
+import { projectRoot } from '../../runtime/paths';
+import { sleep } from './process';
 
 const run = promisify(execFile);
 

@@ -3,9 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path';
 import { nodeMemoryEnv, nodeMemoryFlags } from '../../runtime/memory';
 import { projectRoot } from '../../runtime/paths';
-import { compiledPath, type ProductScript } from '../build';
-
-export { projectRoot };
+import { type ProductScript, scriptArgs } from '../build';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -28,7 +26,7 @@ export function nodeScript(
 ): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   return {
     command: process.execPath,
-    args: [...nodeMemoryFlags(), compiledPath(script)],
+    args: [...nodeMemoryFlags(), ...scriptArgs(script)],
     env: nodeMemoryEnv(env),
   };
 }

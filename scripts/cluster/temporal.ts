@@ -4,10 +4,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
+import { projectRoot } from '../../runtime/paths';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { ClusterTools } from '../temporal-cluster-tools';
 import { type PostgresParts, withDatabase } from './postgres';
-import { ManagedProcess, projectRoot } from './process';
+import { ManagedProcess } from './process';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { projectRoot } from './processes';
+import { projectRoot } from '../../runtime/paths';
 
 export const historiesDir = path.join(projectRoot, 'test/histories');
 

@@ -4,8 +4,6 @@ import { nodeMemoryEnv } from '../../runtime/memory';
 import { projectRoot } from '../../runtime/paths';
 import { isProductScript, scriptArgs } from '../../scripts/build';
 
-export { projectRoot };
-
 export interface Launched {
   child: ChildProcess;
   output(): string;
