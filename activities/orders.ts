@@ -29,10 +29,10 @@ export interface OrderRef {
 }
 
 /**
- * A step that writes its own outcome to the read model (accept and confirm: workflows/order.ts, patch
- * `status-in-step-activity`) is told the status the workflow holds (`statusFrom`) and answers the
- * order's status after its write: the workflow records the status itself only when that is not the
- * step's.
+ * A step that writes its own outcome to the read model (workflows/order.ts: accept and confirm with
+ * the patch `status-in-step-activity`, the import with `import-writes-status`) is told the status the
+ * workflow holds (`statusFrom`) and answers the order's status after its write: the workflow records
+ * the status itself only when that is not the step's.
  */
 export interface StepStatusInput {
   statusFrom?: OrderStatus;
@@ -254,15 +254,19 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     /**
      * Creates the shop order once (the marketplace order id is the key) in the connection's store, which
      * takes its stock; records which store and shop order. A store that refuses the product's access
-     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem.
+     * (StoreAccessError) parks the order in IMPORT_FAILED and shows as the store's problem. With
+     * `statusFrom`, also records AWAITING_SHIPMENT.
      */
-    async importOrder(ref: OrderRef): Promise<{ storeOrderId: string }> {
+    async importOrder(
+      ref: OrderRef & StepStatusInput,
+    ): Promise<{ storeOrderId: string; status?: OrderStatus }> {
       const record = await orders.get(ref.connectionId, ref.orderId);
       const order = await permanentOrRetry(() => spartooOrder(ref, record));
       const { settings } = await connection(ref.connectionId);
       const storeId = settings.storeId;
       // The merchant's correction (PATCH …/shipping-address) wins over the address mapped from Spartoo.
       const correction = record?.detail.shippingAddressCorrection;
+      const step = stepOf(ref, 'AWAITING_SHIPMENT');
       return permanentOrRetry(async () => {
         const billing = billingAddress(order);
         const shipping = correction ?? shippingAddress(order, settings);
@@ -286,8 +290,9 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
             })),
             totalCents: order.orderTotalCents,
           });
-          await orders.update(ref.connectionId, ref.orderId, {
+          const after = await orders.update(ref.connectionId, ref.orderId, {
             detail: { storeOrderId: storeOrder.id, storeId },
+            ...(step ? { step } : {}),
             log: {
               direction: 'TO_STORE',
               action: 'importOrder',
@@ -298,7 +303,7 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
           });
           // The store has taken the stock: the reservation is done.
           await reservations.release(ref.connectionId, ref.orderId);
-          return { storeOrderId: storeOrder.id };
+          return { storeOrderId: storeOrder.id, ...(await stepRecorded(ref, step, after)) };
         } catch (err) {
           if (err instanceof ImportRejectedError || err instanceof StoreAccessError) {
             await orders.log(ref.connectionId, ref.orderId, {

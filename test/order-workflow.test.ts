@@ -120,18 +120,18 @@ describe('order workflow', () => {
       .name;
     // SHIPPED is followed for 60 days (Spartoo's 45 / 47), then the workflow completes.
     expect(status).toBe('RUNNING');
-    // Accept and confirm wrote their statuses themselves (issue 14, item 4): one local activity left on
-    // the happy path (AWAITING_SHIPMENT, workflows/order.ts says why). The patches were taken at start
-    // (ORDER_PATCHES, patchesAtStart): no patch marker, no TemporalChangeVersion upsert.
+    // Accept, import and confirm wrote their statuses themselves (issue 14, item 4): no local activity
+    // on the happy path. The patches were taken at start (ORDER_PATCHES, patchesAtStart): no patch
+    // marker, no TemporalChangeVersion upsert.
     const history = await stack.client.workflow.getHandle(orderWorkflowId(c.id, orderId)).fetchHistory();
     const events = history.events ?? [];
     const markers = events.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
-    expect(markers).toEqual(['core_local_activity']);
+    expect(markers).toEqual([]);
     const upserted = events.flatMap((e) =>
       Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
     );
     expect(upserted).toEqual(['OrderStatus', 'OrderStatus', 'OrderStatus']);
-    expect(events).toHaveLength(37);
+    expect(events).toHaveLength(36);
     await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-auto-accepted-shipped');
   });
 

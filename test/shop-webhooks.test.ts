@@ -539,6 +539,27 @@ describe('shops reach the order workflows', () => {
       expect(await woo.stockOf(products.woocommerce)).toBe(before);
     });
 
+    it('a cancel sent while the import runs (the store order may exist before the workflow knows it) is carried out after it', async () => {
+      // The import writes AWAITING_SHIPMENT itself (issue 14, item 4): the read model and the shop can
+      // show the order before the workflow has taken the import's outcome; a cancel then must not be
+      // refused. A slow shop holds the import open while the cancel comes.
+      const c = await connection('woocommerce');
+      const before = await woo.stockOf(products.woocommerce);
+      const orderId = await spartoo.createOrder(c.partenaire, { products: [line(2)] });
+      await woo.admin('PUT', '/faults', { latencyMs: 1500 });
+      try {
+        expect((await api('POST', `/connections/${c.id}/sync`)).statusCode).toBe(200);
+        await untilStatus(c.id, orderId, 'ACCEPTED');
+        expect(await stack.workflows.decideOrder(c.id, orderId, 'cancel')).toBe('CANCELLED');
+      } finally {
+        await woo.admin('PUT', '/faults', {});
+      }
+      const cancelled = await untilStatus(c.id, orderId, 'CANCELLED');
+      expect((await woo.ok('GET', `/orders/${cancelled.storeOrderId}`)).status).toBe('cancelled');
+      expect(await woo.stockOf(products.woocommerce)).toBe(before);
+      expect((await spartoo.order(orderId)).orders_status_id).toBe(41);
+    });
+
     it('the merchant cancels in WooCommerce: the order is cancelled on Spartoo (41)', async () => {
       const c = await connection('woocommerce');
       const { orderId, storeOrderId } = await importedOrder(c);

@@ -49,6 +49,11 @@ export const ORDER_PATCHES = [
   'acceptance-deadline',
   /** Accept and confirm write their own status to the read model (issue 14, item 4). */
   'status-in-step-activity',
+  /**
+   * The import writes AWAITING_SHIPMENT itself too, and a merchant's cancel of the store order it
+   * created is heard while the workflow has not yet taken the import's outcome (issue 14, item 4).
+   */
+  'import-writes-status',
 ] as const;
 export type OrderPatch = (typeof ORDER_PATCHES)[number];
 

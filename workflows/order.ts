@@ -52,6 +52,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   let cancelledInStore = false;
   /** The order was refused by the workflow at its acceptance deadline (autoRefuseAtDeadline). */
   let refusedAtDeadline = false;
+  /** The import runs (patch import-writes-status): a merchant's cancel of its store order is taken. */
+  let importing = false;
 
   const cancelledOnSpartoo = () => seen === ORDER_STATUS.CANCELLED;
   const shippedOnSpartoo = () => seen !== undefined && SHIPPED_ON_SPARTOO.has(seen);
@@ -104,11 +106,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     async () => {
       const from = state.status;
       cancelRequested = true;
-      return settled(from);
+      // Sent while the import ran, the cancel passes AWAITING_SHIPMENT on its way: its outcome is after.
+      await condition(() => state.status !== from && state.status !== 'AWAITING_SHIPMENT', '10s');
+      return state.status;
     },
     {
       validator: () => {
-        if (!['AWAITING_SHIPMENT', 'SHIPMENT_FAILED'].includes(state.status) || cancelRequested) {
+        // The store order exists once the import created it, which may be before the workflow has
+        // taken the import's outcome (importing): the cancel is then carried out right after.
+        const cancellable =
+          ['AWAITING_SHIPMENT', 'SHIPMENT_FAILED'].includes(state.status) ||
+          (importing && state.status === 'ACCEPTED');
+        if (!cancellable || cancelRequested) {
           throw new Error(
             `Order ${input.orderId} is ${state.status}: only an order waiting for shipment can be cancelled`,
           );
@@ -134,9 +143,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * each. A step that answers another status (Spartoo moved first, an older activity, a read model
    * not in `statusFrom`) leaves the write to the local activity, as before the patch. The read model
    * then runs ahead of the workflow for a moment, which is harmless for these two: no merchant action
-   * depends on the workflow holding ACCEPTED or SHIPPED. Not for AWAITING_SHIPMENT: a merchant who
-   * saw it could cancel (cancelOrderUpdate) before the workflow held it and get a 409, so the import
-   * keeps the local activity after it.
+   * depends on the workflow holding ACCEPTED or SHIPPED. With the patch import-writes-status the
+   * import writes AWAITING_SHIPMENT too: a merchant who saw it (or the store order) may cancel before
+   * the workflow holds it, so the cancel is also taken while the import runs (`importing`).
    */
   const statusFrom = () => (patch('status-in-step-activity') ? { statusFrom: state.status } : {});
   const stepDone = async (status: OrderStatus, recorded: OrderStatus | undefined) =>
@@ -299,17 +308,21 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // 2. Accepted on Spartoo: import into the store, once.
   await stepDone('ACCEPTED', acceptedRecorded);
   if (cancelledOnSpartoo()) return finish('CANCELLED');
+  importing = patch('import-writes-status');
   const imported = await step(
     'IMPORT_FAILED',
-    () => act.importOrder(ref),
-    () => cancelledOnSpartoo() || shippedOnSpartoo(),
+    () => act.importOrder(importing ? { ...ref, statusFrom: state.status } : ref),
+    () => cancelledOnSpartoo() || shippedOnSpartoo() || cancelRequested,
   );
-  if (!imported)
-    return cancelledOnSpartoo() ? finish('CANCELLED') : shipped(orderStatusFromSpartoo(seen as number));
+  importing = false;
+  if (!imported) {
+    if (cancelledOnSpartoo()) return finish('CANCELLED');
+    return cancelRequested ? cancelOnSpartoo() : shipped(orderStatusFromSpartoo(seen as number));
+  }
   state.storeOrderId = imported.storeOrderId;
 
   // 3. Wait for the merchant to ship, or for a cancellation on either side.
-  await setStatus('AWAITING_SHIPMENT');
+  await stepDone('AWAITING_SHIPMENT', imported.status);
   const interrupted = () => cancelledOnSpartoo() || shippedOnSpartoo() || cancelRequested || cancelledInStore;
   await condition(() => shipment !== undefined || interrupted());
   let sent: { shippingService: string; status?: OrderStatus } | undefined;
