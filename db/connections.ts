@@ -9,6 +9,7 @@ import {
 import { BUILTIN_STORE_ID, type StoreProblem } from '../domain/stores';
 import type { SecretBox } from '../runtime/secret-box';
 import type { Database } from './client';
+import { rowCache } from './embedded-cache';
 import { type CycleResult, connections, stores } from './schema';
 import { lockStoreForUse } from './stores';
 
@@ -51,24 +52,28 @@ function toRecord(row: Row): ConnectionRecord {
 
 /** Connections and their encrypted Spartoo keys. */
 export function createConnectionRepository(db: Database, secrets: SecretBox) {
+  // Every activity that calls Spartoo reads its connection: kept when embedded (db/embedded-cache.ts).
+  const withKeys = rowCache<{ record: ConnectionRecord; apiKey: string }>(db, 'connections');
   return {
     /** Creates a connection; its store must exist (else UnknownStoreError, and nothing is saved). */
     async create(input: ConnectionSettingsInput, id: string = randomUUID()): Promise<ConnectionRecord> {
       const { apiKey, ...settings } = connectionSettingsSchema.parse(input);
-      return db.transaction(async (tx) => {
-        await lockStoreForUse(tx, settings.storeId);
-        const [row] = await tx
-          .insert(connections)
-          .values({
-            id,
-            name: settings.name,
-            apiKeyEncrypted: secrets.seal(apiKey),
-            apiKeyLast4: apiKey.slice(-4),
-            settings,
-          })
-          .returning();
-        return toRecord(row!);
-      });
+      return withKeys.write(() =>
+        db.transaction(async (tx) => {
+          await lockStoreForUse(tx, settings.storeId);
+          const [row] = await tx
+            .insert(connections)
+            .values({
+              id,
+              name: settings.name,
+              apiKeyEncrypted: secrets.seal(apiKey),
+              apiKeyLast4: apiKey.slice(-4),
+              settings,
+            })
+            .returning();
+          return toRecord(row!);
+        }),
+      );
     },
 
     async get(id: string): Promise<ConnectionRecord | undefined> {
@@ -94,43 +99,22 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
      * store must exist (else UnknownStoreError, and nothing is saved).
      */
     async update(id: string, patch: ConnectionSettingsPatch): Promise<ConnectionRecord | undefined> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(connections).where(eq(connections.id, id)).for('update');
-        if (!row) return undefined;
-        if (patch.storeId !== undefined) await lockStoreForUse(tx, patch.storeId);
-        const { apiKey, ...changes } = patch;
-        const settings = { ...row.settings, ...changes };
-        const values: Partial<typeof connections.$inferInsert> = {
-          name: settings.name,
-          settings,
-          updatedAt: new Date(),
-        };
-        if (apiKey !== undefined) {
-          values.apiKeyEncrypted = secrets.seal(apiKey);
-          values.apiKeyLast4 = apiKey.slice(-4);
-        }
-        const [updated] = await tx.update(connections).set(values).where(eq(connections.id, id)).returning();
-        const record = toRecord(updated!);
-        const [store] = await tx
-          .select({ problem: stores.problem })
-          .from(stores)
-          .where(eq(stores.id, record.settings.storeId));
-        return { ...record, storeProblem: store?.problem ?? null };
-      });
+      return withKeys.write(() => updateSettings(id, patch));
     },
 
     async remove(id: string): Promise<boolean> {
-      const deleted = await db
-        .delete(connections)
-        .where(eq(connections.id, id))
-        .returning({ id: connections.id });
+      const deleted = await withKeys.write(() =>
+        db.delete(connections).where(eq(connections.id, id)).returning({ id: connections.id }),
+      );
       return deleted.length > 0;
     },
 
     /** A connection and its clear Spartoo key in one query: what every activity calling Spartoo needs. */
     async getWithApiKey(id: string): Promise<{ record: ConnectionRecord; apiKey: string } | undefined> {
-      const [row] = await db.select().from(connections).where(eq(connections.id, id));
-      return row && { record: toRecord(row), apiKey: secrets.open(row.apiKeyEncrypted) };
+      return withKeys.read(id, async () => {
+        const [row] = await db.select().from(connections).where(eq(connections.id, id));
+        return row && { record: toRecord(row), apiKey: secrets.open(row.apiKeyEncrypted) };
+      });
     },
 
     /** The clear Spartoo key, for the activities that call Spartoo; never for a response or a log. */
@@ -143,12 +127,41 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
     },
 
     async recordCycle(id: string, kind: 'poll' | 'stock', result: CycleResult): Promise<void> {
-      await db
-        .update(connections)
-        .set(kind === 'poll' ? { lastPoll: result } : { lastStockSync: result })
-        .where(eq(connections.id, id));
+      await withKeys.write(() =>
+        db
+          .update(connections)
+          .set(kind === 'poll' ? { lastPoll: result } : { lastStockSync: result })
+          .where(eq(connections.id, id)),
+      );
     },
   };
+
+  /** Applies a validated partial change; the merged settings are validated again as a whole. */
+  function updateSettings(id: string, patch: ConnectionSettingsPatch): Promise<ConnectionRecord | undefined> {
+    return db.transaction(async (tx) => {
+      const [row] = await tx.select().from(connections).where(eq(connections.id, id)).for('update');
+      if (!row) return undefined;
+      if (patch.storeId !== undefined) await lockStoreForUse(tx, patch.storeId);
+      const { apiKey, ...changes } = patch;
+      const settings = { ...row.settings, ...changes };
+      const values: Partial<typeof connections.$inferInsert> = {
+        name: settings.name,
+        settings,
+        updatedAt: new Date(),
+      };
+      if (apiKey !== undefined) {
+        values.apiKeyEncrypted = secrets.seal(apiKey);
+        values.apiKeyLast4 = apiKey.slice(-4);
+      }
+      const [updated] = await tx.update(connections).set(values).where(eq(connections.id, id)).returning();
+      const record = toRecord(updated!);
+      const [store] = await tx
+        .select({ problem: stores.problem })
+        .from(stores)
+        .where(eq(stores.id, record.settings.storeId));
+      return { ...record, storeProblem: store?.problem ?? null };
+    });
+  }
 }
 
 export type ConnectionRepository = ReturnType<typeof createConnectionRepository>;

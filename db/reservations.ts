@@ -1,6 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from './client';
+import { isEmbedded } from './embedded-cache';
 import { orders, stockReservations } from './schema';
 
 /** Orders whose reserved stock still counts: accepted (or being accepted), not yet imported. */
@@ -23,8 +23,6 @@ function oneDecisionAtATime<T>(work: () => Promise<T>): Promise<T> {
   queue = next.catch(() => undefined);
   return next;
 }
-
-const isPglite = (db: Database) => (db as unknown as { $client?: unknown }).$client instanceof PGlite;
 
 async function reservedIn(tx: Database | Transaction, productIds: string[]): Promise<Map<string, number>> {
   if (productIds.length === 0) return new Map();
@@ -98,7 +96,7 @@ export function createReservationLedger(db: Database) {
       return oneDecisionAtATime(async () => {
         // PGlite is one session in this one process: the queue above is the lock, and a transaction
         // would block the store's own reads. On PostgreSQL, workers in other processes decide too.
-        if (isPglite(db)) return run(db);
+        if (isEmbedded(db)) return run(db);
         return db.transaction(async (tx) => {
           await tx.execute(sql`select pg_advisory_xact_lock(${DECISION_LOCK})`);
           return run(tx);

@@ -3,6 +3,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { BUILTIN_STORE_ID, type StoreKindName, type StoreProblem } from '../domain/stores';
 import type { SecretBox } from '../runtime/secret-box';
 import type { Database } from './client';
+import { rowCache } from './embedded-cache';
 import { connections, stores } from './schema';
 
 /** A store as the product shows it: its configuration and the last 4 characters of each secret. */
@@ -72,6 +73,8 @@ export function createStoreRepository(db: Database, secrets: SecretBox) {
   const seal = (values: Secrets) =>
     Object.keys(values).length ? secrets.seal(JSON.stringify(values)) : null;
   const open = (sealed: string | null): Secrets => (sealed ? JSON.parse(secrets.open(sealed)) : {});
+  // The import and the acceptance open the connection's store: kept when embedded (db/embedded-cache.ts).
+  const withSecrets = rowCache<{ record: StoreRecord; secrets: Secrets }>(db, 'stores');
 
   return {
     async create(input: {
@@ -81,17 +84,19 @@ export function createStoreRepository(db: Database, secrets: SecretBox) {
       config: Record<string, unknown>;
       secrets: Secrets;
     }): Promise<StoreRecord> {
-      const [row] = await db
-        .insert(stores)
-        .values({
-          id: input.id ?? randomUUID(),
-          kind: input.kind,
-          name: input.name,
-          config: input.config,
-          secretsEncrypted: seal(input.secrets),
-          secretHints: hintsOf(input.secrets),
-        })
-        .returning();
+      const [row] = await withSecrets.write(() =>
+        db
+          .insert(stores)
+          .values({
+            id: input.id ?? randomUUID(),
+            kind: input.kind,
+            name: input.name,
+            config: input.config,
+            secretsEncrypted: seal(input.secrets),
+            secretHints: hintsOf(input.secrets),
+          })
+          .returning(),
+      );
       return toRecord(row!);
     },
 
@@ -111,8 +116,10 @@ export function createStoreRepository(db: Database, secrets: SecretBox) {
 
     /** A store and its clear secrets: for the registry, which opens adapters; never for a response or a log. */
     async withSecrets(id: string): Promise<{ record: StoreRecord; secrets: Secrets } | undefined> {
-      const [row] = await db.select().from(stores).where(eq(stores.id, id));
-      return row && { record: toRecord(row), secrets: open(row.secretsEncrypted) };
+      return withSecrets.read(id, async () => {
+        const [row] = await db.select().from(stores).where(eq(stores.id, id));
+        return row && { record: toRecord(row), secrets: open(row.secretsEncrypted) };
+      });
     },
 
     /**
@@ -123,24 +130,7 @@ export function createStoreRepository(db: Database, secrets: SecretBox) {
       id: string,
       change: { name?: string; config?: Record<string, unknown>; secrets?: Record<string, string | null> },
     ): Promise<StoreRecord | undefined> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(stores).where(eq(stores.id, id)).for('update');
-        if (!row) return undefined;
-        const values: Partial<typeof stores.$inferInsert> = { updatedAt: new Date() };
-        if (change.name !== undefined) values.name = change.name;
-        if (change.config !== undefined) values.config = change.config;
-        if (change.secrets && Object.keys(change.secrets).length) {
-          const merged: Secrets = open(row.secretsEncrypted);
-          for (const [field, value] of Object.entries(change.secrets)) {
-            if (value === null) delete merged[field];
-            else merged[field] = value;
-          }
-          values.secretsEncrypted = seal(merged);
-          values.secretHints = hintsOf(merged);
-        }
-        const [updated] = await tx.update(stores).set(values).where(eq(stores.id, id)).returning();
-        return toRecord(updated!);
-      });
+      return withSecrets.write(() => updateStore(id, change));
     },
 
     /** The connections of every store, by store id. */
@@ -168,37 +158,71 @@ export function createStoreRepository(db: Database, secrets: SecretBox) {
      * it at the same time (lockStoreForUse) either finishes first and is counted, or fails after.
      */
     async remove(id: string): Promise<{ removed: boolean; usedBy: string[] }> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.select({ id: stores.id }).from(stores).where(eq(stores.id, id)).for('update');
-        if (!row) return { removed: false, usedBy: [] };
-        const users = await usersOf(tx, id);
-        if (users.length) return { removed: false, usedBy: users };
-        await tx.delete(stores).where(eq(stores.id, id));
-        return { removed: true, usedBy: [] };
-      });
+      return withSecrets.write(() => removeUnused(id));
     },
 
     /** Records what stops the store; `since` stays that of the first sighting while the code is the same. */
     async setProblem(id: string, problem: Omit<StoreProblem, 'since'>): Promise<void> {
       const now = new Date().toISOString();
-      await db
-        .update(stores)
-        .set({
-          problem: sql`jsonb_build_object('code', ${problem.code}::text, 'message', ${problem.message}::text,
+      await withSecrets.write(() =>
+        db
+          .update(stores)
+          .set({
+            problem: sql`jsonb_build_object('code', ${problem.code}::text, 'message', ${problem.message}::text,
             'since', coalesce(case when ${stores.problem} ->> 'code' = ${problem.code}::text
                                    then ${stores.problem} ->> 'since' end, ${now}::text))`,
-        })
-        .where(eq(stores.id, id));
+          })
+          .where(eq(stores.id, id)),
+      );
     },
 
     /** The store works again. */
     async clearProblem(id: string): Promise<void> {
-      await db
-        .update(stores)
-        .set({ problem: null })
-        .where(sql`${stores.id} = ${id} and ${stores.problem} is not null`);
+      await withSecrets.write(() =>
+        db
+          .update(stores)
+          .set({ problem: null })
+          .where(sql`${stores.id} = ${id} and ${stores.problem} is not null`),
+      );
     },
   };
+
+  /** A change already validated: the name, the configuration, the secrets that change. */
+  function updateStore(
+    id: string,
+    change: { name?: string; config?: Record<string, unknown>; secrets?: Record<string, string | null> },
+  ): Promise<StoreRecord | undefined> {
+    return db.transaction(async (tx) => {
+      const [row] = await tx.select().from(stores).where(eq(stores.id, id)).for('update');
+      if (!row) return undefined;
+      const values: Partial<typeof stores.$inferInsert> = { updatedAt: new Date() };
+      if (change.name !== undefined) values.name = change.name;
+      if (change.config !== undefined) values.config = change.config;
+      if (change.secrets && Object.keys(change.secrets).length) {
+        const merged: Secrets = open(row.secretsEncrypted);
+        for (const [field, value] of Object.entries(change.secrets)) {
+          if (value === null) delete merged[field];
+          else merged[field] = value;
+        }
+        values.secretsEncrypted = seal(merged);
+        values.secretHints = hintsOf(merged);
+      }
+      const [updated] = await tx.update(stores).set(values).where(eq(stores.id, id)).returning();
+      return toRecord(updated!);
+    });
+  }
+
+  /** Deletes the store unless a connection uses it (remove). */
+  function removeUnused(id: string): Promise<{ removed: boolean; usedBy: string[] }> {
+    return db.transaction(async (tx) => {
+      const [row] = await tx.select({ id: stores.id }).from(stores).where(eq(stores.id, id)).for('update');
+      if (!row) return { removed: false, usedBy: [] };
+      const users = await usersOf(tx, id);
+      if (users.length) return { removed: false, usedBy: users };
+      await tx.delete(stores).where(eq(stores.id, id));
+      return { removed: true, usedBy: [] };
+    });
+  }
 }
 
 export type StoreRepository = ReturnType<typeof createStoreRepository>;
