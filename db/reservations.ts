@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, not, notInArray, sql } from 'drizzle-orm';
 import type { Database } from './client';
 import { isEmbedded } from './embedded-cache';
 import { orders, stockReservations } from './schema';
@@ -24,7 +24,16 @@ function oneDecisionAtATime<T>(work: () => Promise<T>): Promise<T> {
   return next;
 }
 
-async function reservedIn(tx: Database | Transaction, productIds: string[]): Promise<Map<string, number>> {
+/** The rows of one order's reservation. */
+const ownedBy = (connectionId: string, orderId: string) =>
+  sql`(${stockReservations.connectionId} = ${connectionId} and ${stockReservations.orderId} = ${orderId})`;
+
+/** What orders other than `order` have reserved of each product. */
+async function reservedByOthers(
+  tx: Database | Transaction,
+  order: { connectionId: string; orderId: string },
+  productIds: string[],
+): Promise<Map<string, number>> {
   if (productIds.length === 0) return new Map();
   const rows = await tx
     .select({
@@ -39,12 +48,22 @@ async function reservedIn(tx: Database | Transaction, productIds: string[]): Pro
         eq(orders.orderId, stockReservations.orderId),
       ),
     )
-    .where(and(inArray(stockReservations.productId, productIds), inArray(orders.status, RESERVING_STATUSES)))
+    .where(
+      and(
+        inArray(stockReservations.productId, productIds),
+        inArray(orders.status, RESERVING_STATUSES),
+        not(ownedBy(order.connectionId, order.orderId)),
+      ),
+    )
     .groupBy(stockReservations.productId);
   return new Map(rows.map((r) => [r.productId, r.quantity]));
 }
 
-async function write(
+/**
+ * The order's reservation becomes `lines` (none: removed) in one statement: the rows of products it
+ * no longer takes are deleted beside the upsert of the others (disjoint rows, one snapshot).
+ */
+async function replace(
   tx: Database | Transaction,
   connectionId: string,
   orderId: string,
@@ -52,8 +71,16 @@ async function write(
 ) {
   const byProduct = new Map<string, number>();
   for (const l of lines) byProduct.set(l.productId, (byProduct.get(l.productId) ?? 0) + l.quantity);
-  if (byProduct.size === 0) return;
+  const own = ownedBy(connectionId, orderId);
+  if (byProduct.size === 0) {
+    await tx.delete(stockReservations).where(own);
+    return;
+  }
+  const stale = tx
+    .delete(stockReservations)
+    .where(and(own, notInArray(stockReservations.productId, [...byProduct.keys()])));
   await tx
+    .with(tx.$with('stale', {}).as(stale.getSQL()))
     .insert(stockReservations)
     .values([...byProduct].map(([productId, quantity]) => ({ connectionId, orderId, productId, quantity })))
     .onConflictDoUpdate({
@@ -81,16 +108,9 @@ export function createReservationLedger(db: Database) {
       }>,
     ): Promise<T> {
       const run = async (q: Database | Transaction) => {
-        await q
-          .delete(stockReservations)
-          .where(
-            and(
-              eq(stockReservations.connectionId, order.connectionId),
-              eq(stockReservations.orderId, order.orderId),
-            ),
-          );
-        const { result, reserve } = await decide((ids) => reservedIn(q, ids));
-        await write(q, order.connectionId, order.orderId, reserve);
+        // The order's own earlier reservation (an earlier attempt) is not counted, then replaced.
+        const { result, reserve } = await decide((ids) => reservedByOthers(q, order, ids));
+        await replace(q, order.connectionId, order.orderId, reserve);
         return result;
       };
       return oneDecisionAtATime(async () => {
@@ -106,14 +126,12 @@ export function createReservationLedger(db: Database) {
 
     /** The merchant accepted by hand: what the order takes is reserved, whatever the stock says. */
     async reserve(connectionId: string, orderId: string, lines: Reservation[]): Promise<void> {
-      await write(db, connectionId, orderId, lines);
+      await replace(db, connectionId, orderId, lines);
     },
 
     /** The store took the stock (or the order ended): the reservation is done. */
     async release(connectionId: string, orderId: string): Promise<void> {
-      await db
-        .delete(stockReservations)
-        .where(and(eq(stockReservations.connectionId, connectionId), eq(stockReservations.orderId, orderId)));
+      await db.delete(stockReservations).where(ownedBy(connectionId, orderId));
     },
   };
 }
