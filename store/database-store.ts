@@ -118,17 +118,19 @@ export function createDatabaseStore(db: Database) {
 
     async importOrder(request: ImportRequest) {
       return db.transaction(async (tx) => {
-        const existing = await tx
-          .select()
-          .from(storeOrders)
-          .where(
-            and(
-              eq(storeOrders.connectionId, request.connectionId),
-              eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
-            ),
-          );
-        if (existing[0]) return { order: toShopOrder(existing[0]), created: false };
-
+        // Imported already (a retry): the order as it was created, whatever the products are now.
+        const imported = async () => {
+          const [first] = await tx
+            .select()
+            .from(storeOrders)
+            .where(
+              and(
+                eq(storeOrders.connectionId, request.connectionId),
+                eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
+              ),
+            );
+          return first && { order: toShopOrder(first), created: false };
+        };
         const keys = [...new Set(request.lines.map((l) => l.key))];
         const rows = keys.length
           ? await tx
@@ -140,6 +142,8 @@ export function createDatabaseStore(db: Database) {
         const byKey = productsByKey(rows.map(toProduct), request.identificationAttribute);
         const unknown = request.lines.filter((l) => !byKey.has(l.key));
         if (unknown.length) {
+          const already = await imported();
+          if (already) return already;
           throw new ImportRejectedError(
             `Unknown product: ${unknown.map((l) => `line ${l.line} "${l.key}"`).join(', ')} ` +
               `(no store product with ${request.identificationAttribute} equal to it)`,
@@ -168,18 +172,8 @@ export function createDatabaseStore(db: Database) {
           })
           .onConflictDoNothing()
           .returning();
-        if (!order) {
-          const [first] = await tx
-            .select()
-            .from(storeOrders)
-            .where(
-              and(
-                eq(storeOrders.connectionId, request.connectionId),
-                eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
-              ),
-            );
-          return { order: toShopOrder(first!), created: false };
-        }
+        // Imported before (a retry), or by a concurrent attempt that committed first: no stock taken.
+        if (!order) return (await imported())!;
         for (const item of items) {
           await tx
             .update(storeProducts)

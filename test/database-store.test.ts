@@ -103,6 +103,26 @@ describe.each(kinds)('the built-in store with duplicate keys (%s)', (kind) => {
     expect(stocks).toEqual({ a9: 10, b1: 11, a10: 12, B1: 13 - 2, c1: 4 - 1, c2: 6 });
   });
 
+  it('a retried import finds the order created first, even once its product no longer has the key', async () => {
+    const request = {
+      connectionId: 'c',
+      marketplaceOrderId: `retried-${kind}`,
+      identificationAttribute: 'sku',
+      billingAddress: address,
+      shippingAddress: address,
+      shippingMethod: 'Colissimo',
+      lines: [{ line: 1, key: 'SOCK', name: 'Sock', quantity: 1, unitPriceCents: 100 }],
+      totalCents: 100,
+    };
+    const first = await store.importOrder(request);
+    expect(first.created).toBe(true);
+    expect((await store.importOrder(request)).order.id).toBe(first.order.id);
+    await store.upsertProducts([{ id: 'd1', sku: 'SOCK-RENAMED', stock: 0, priceFinalInclTaxCents: 100 }]);
+    const again = await store.importOrder(request);
+    expect(again).toMatchObject({ created: false, order: { id: first.order.id } });
+    expect((await store.getProduct('d1'))!.stock).toBe(0);
+  });
+
   it('lists the candidates of a key with the winner first', async () => {
     const products = await store.productsByKeys('sku', ['SHOE']);
     expect(products.map((p) => p.id)).toEqual(['B1', 'a10', 'a9', 'b1']);
