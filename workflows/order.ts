@@ -57,9 +57,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   const cancelledOnSpartoo = () => seen === ORDER_STATUS.CANCELLED;
   const shippedOnSpartoo = () => seen !== undefined && SHIPPED_ON_SPARTOO.has(seen);
-  /** Waits for the status to move on (or 10 s), so a request answers with its outcome. */
-  const settled = async (from: string) => {
-    await condition(() => state.status !== from, '10s');
+  /**
+   * Waits for the status to move on from `from` (or 10 s), so a request answers with its outcome;
+   * `passing`: a status the request goes through on its way, not its outcome.
+   */
+  const settled = async (from: string, passing?: OrderStatus) => {
+    await condition(() => state.status !== from && state.status !== passing, '10s');
     return state.status;
   };
 
@@ -107,8 +110,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const from = state.status;
       cancelRequested = true;
       // Sent while the import ran, the cancel passes AWAITING_SHIPMENT on its way: its outcome is after.
-      await condition(() => state.status !== from && state.status !== 'AWAITING_SHIPMENT', '10s');
-      return state.status;
+      return settled(from, 'AWAITING_SHIPMENT');
     },
     {
       validator: () => {
