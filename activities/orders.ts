@@ -1,5 +1,5 @@
 import type { ConnectionRepository } from '../db/connections';
-import type { LogEntry, OrderRecord, OrderRepository, StepStatus } from '../db/orders';
+import type { DecisionClaim, LogEntry, OrderRecord, OrderRepository, StepStatus } from '../db/orders';
 import type { Reservation, ReservationLedger } from '../db/reservations';
 import {
   type AcceptanceDecision,
@@ -14,11 +14,12 @@ import { productsByKey } from '../domain/product-keys';
 import { spartooShippingService, storeShippingMethod } from '../domain/shipping';
 import { type OrderStatus, orderStatusFromSpartoo } from '../domain/statuses';
 import type { StoreProduct } from '../domain/types';
-import type { SpartooClient } from '../spartoo/client';
+import { SPARTOO_CALL_TIMEOUT_MS, type SpartooClient } from '../spartoo/client';
 import { SpartooError } from '../spartoo/errors';
 import { ORDER_STATUS, type SpartooOrder } from '../spartoo/types';
 import type { StoreRegistry } from '../store/registry';
 import { ImportRejectedError, StoreAccessError } from '../store/store';
+import { ORDER_STEP_TIMEOUT_MS } from '../workflows/messages';
 import { permanentOrRetry } from './failures';
 import type { Notifier } from './notifications';
 import { openSpartooSession } from './spartoo-session';
@@ -194,13 +195,22 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
      * order reserves its own in the same step (db/reservations.ts). A waiting order also gets its
      * acceptance deadline (the purchase time plus the connection's hours; no customer data, no secret),
      * kept on the order and held by the workflow.
+     * With `acceptByRule` (patch accept-in-fetch), an order the rule accepts has its decision claimed
+     * for the rule in the statement that records it (`claim`: who holds it), unless the merchant
+     * claimed it first; claimed, it is also accepted on Spartoo here when the attempt has the time left
+     * (`accepted`, as acceptOrder answers). An acceptance that fails here is left to the workflow's
+     * accept step, which parks it in ACCEPT_FAILED as before.
      */
-    async fetchOrder(ref: OrderRef): Promise<{
+    async fetchOrder(ref: OrderRef & { acceptByRule?: StepStatusInput }): Promise<{
       spartooStatus: number;
       decision?: AcceptanceDecision;
       acceptanceDeadline?: AcceptanceDeadline;
+      claim?: DecisionClaim;
+      accepted?: { spartooStatus: number; status?: OrderStatus };
     }> {
-      const order = await permanentOrRetry(() => spartooOrder(ref));
+      const started = Date.now();
+      const record = await orders.get(ref.connectionId, ref.orderId);
+      const order = await permanentOrRetry(() => spartooOrder(ref, record));
       if (order.ordersStatusId !== ORDER_STATUS.WAITING_ACCEPTANCE)
         return { spartooStatus: order.ordersStatusId };
       const { settings } = await connection(ref.connectionId);
@@ -215,14 +225,44 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
         return { result, reserve: result.accepted ? orderReservations(order, products, attribute) : [] };
       });
       const deadline = acceptanceDeadlineOf(order.datePurchased, settings);
-      await orders.update(ref.connectionId, ref.orderId, {
-        detail: { decision: { ...decision, decidedBy: 'RULE' }, acceptanceDeadline: deadline?.at ?? null },
-      });
-      return {
+      const shown = {
+        detail: {
+          decision: { ...decision, decidedBy: 'RULE' as const },
+          acceptanceDeadline: deadline?.at ?? null,
+        },
+      };
+      const answer = {
         spartooStatus: order.ordersStatusId,
         decision,
         ...(deadline ? { acceptanceDeadline: deadline } : {}),
       };
+      if (!ref.acceptByRule || !decision.accepted) {
+        await orders.update(ref.connectionId, ref.orderId, shown);
+        return answer;
+      }
+      if (!(await orders.update(ref.connectionId, ref.orderId, { ...shown, claim: 'RULE' }))) {
+        // The merchant decided while the order was fetched: the rule's decision is shown, theirs is taken.
+        await orders.update(ref.connectionId, ref.orderId, shown);
+        return { ...answer, claim: 'MERCHANT' };
+      }
+      // The acceptance (up to two Spartoo calls) must fit in what is left of this attempt's time (a
+      // fetch that read Spartoo slowly leaves it to the accept step).
+      const callMs = deps.spartooTimeoutMs ?? SPARTOO_CALL_TIMEOUT_MS;
+      if (Date.now() - started + 2 * callMs + 1000 > ORDER_STEP_TIMEOUT_MS)
+        return { ...answer, claim: 'RULE' };
+      const step = stepOf(ref.acceptByRule, 'ACCEPTED');
+      const accepted = await changeStatus(ref, ORDER_STATUS.ACCEPTED, 'accept (2) by rule', step).catch(
+        () => undefined,
+      );
+      return { ...answer, claim: 'RULE', ...(accepted ? { accepted } : {}) };
+    },
+
+    /**
+     * A merchant's decision on a waiting order is taken only when the rule has not taken it first (a
+     * local activity of the decision's update, patch accept-in-fetch): whether the merchant holds it.
+     */
+    async claimDecisionForMerchant(ref: OrderRef): Promise<boolean> {
+      return orders.claimDecision(ref.connectionId, ref.orderId, 'MERCHANT');
     },
 
     /** With `statusFrom`, an acceptance Spartoo took also records ACCEPTED. */

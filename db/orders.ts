@@ -35,7 +35,14 @@ export interface OrderDetail {
    * mapped from Spartoo. Customer data, like `spartoo`.
    */
   shippingAddressCorrection?: Address;
+  /**
+   * Who took the acceptance decision first (`claimDecision`): the rule, which then accepts in the fetch,
+   * or the merchant, whose decision then wins over the rule (workflows/order.ts, patch accept-in-fetch).
+   */
+  decisionClaim?: DecisionClaim;
 }
+
+export type DecisionClaim = 'RULE' | 'MERCHANT';
 
 export interface LogEntry {
   direction: Direction;
@@ -48,6 +55,9 @@ type OrderRow = typeof orders.$inferSelect;
 export type OrderRecord = Omit<OrderRow, 'detail' | 'status'> & { status: OrderStatus; detail: OrderDetail };
 
 const toRecord = (row: OrderRow) => row as OrderRecord;
+
+/** No one has claimed the order's decision yet, or `by` has. */
+const unclaimedOr = (by: DecisionClaim) => sql`coalesce(${orders.detail} ->> 'decisionClaim', ${by}) = ${by}`;
 
 /** What the grid shows of an order: its columns and two fields of its detail (api/routes/orders.ts `summary`). */
 export type OrderSummaryRecord = Omit<OrderRecord, 'detail'> & {
@@ -233,24 +243,49 @@ export function createOrderRepository(db: Database) {
         detail?: Partial<OrderDetail>;
         step?: StepStatus;
         log?: LogEntry;
+        /** The decision taken for the rule too, unless the merchant took it first: then nothing is written. */
+        claim?: 'RULE';
       },
     ): Promise<OrderStatus | undefined> {
       const step = stepStatus(change.step);
-      const detail = change.detail
-        ? sql`${orders.detail} || ${JSON.stringify(change.detail)}::jsonb`
-        : orders.detail;
+      const written = change.claim ? { ...change.detail, decisionClaim: change.claim } : change.detail;
+      const detail = written ? sql`${orders.detail} || ${JSON.stringify(written)}::jsonb` : orders.detail;
       const [row] = await withLog(connectionId, orderId, change.log)
         .update(orders)
         .set({
           ...(change.status ? { status: change.status } : {}),
           ...step.status,
           ...(change.spartooStatus !== undefined ? { spartooStatus: change.spartooStatus } : {}),
-          ...(change.detail || change.step ? { detail: sql`${detail} || ${step.detail}` } : {}),
+          ...(written || change.step ? { detail: sql`${detail} || ${step.detail}` } : {}),
           updatedAt: new Date(),
         })
-        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)))
+        .where(
+          and(
+            eq(orders.connectionId, connectionId),
+            eq(orders.orderId, orderId),
+            change.claim ? unclaimedOr(change.claim) : undefined,
+          ),
+        )
         .returning({ status: orders.status });
       return row?.status as OrderStatus | undefined;
+    },
+
+    /**
+     * Takes the order's acceptance decision for `by` unless the other side took it first, in one
+     * statement: whether `by` holds it. An order not yet saved is created waiting, holding the claim.
+     */
+    async claimDecision(connectionId: string, orderId: string, by: DecisionClaim): Promise<boolean> {
+      const claim = { decisionClaim: by };
+      const [row] = await db
+        .insert(orders)
+        .values({ connectionId, orderId, status: 'WAITING_ACCEPTANCE', detail: { shipments: [], ...claim } })
+        .onConflictDoUpdate({
+          target: [orders.connectionId, orders.orderId],
+          set: { detail: sql`${orders.detail} || ${JSON.stringify(claim)}::jsonb`, updatedAt: new Date() },
+          setWhere: unclaimedOr(by),
+        })
+        .returning({ orderId: orders.orderId });
+      return row !== undefined;
     },
 
     /**

@@ -123,8 +123,16 @@ type Files = Record<string, UploadFile | undefined>;
 
 const EPOCH = new Date(0);
 
+/** How long one Spartoo call may take (`timeoutMs` unset). */
+export const SPARTOO_CALL_TIMEOUT_MS = 15_000;
+
 export function createSpartooClient(options: SpartooClientOptions): SpartooClient {
-  const { apiKey, timeoutMs = 15_000, stockBatchSize = 500, fetch: fetchImpl = globalThis.fetch } = options;
+  const {
+    apiKey,
+    timeoutMs = SPARTOO_CALL_TIMEOUT_MS,
+    stockBatchSize = 500,
+    fetch: fetchImpl = globalThis.fetch,
+  } = options;
   if (!Number.isInteger(stockBatchSize) || stockBatchSize < 1) {
     throw new RangeError('stockBatchSize must be a positive integer');
   }

@@ -157,6 +157,31 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-refused-during-fetch');
   });
 
+  it('issue 14, item 4: once the rule has claimed an order in the fetch, a merchant decision is refused (409) and the acceptance stands', async () => {
+    const c = await connection({ autoAccept: true });
+    const orderId = await sandbox.createOrder(c.partenaire, { products: [line('BOOT-1')] });
+    await sandbox.setFaults({ latencyMs: 1500 });
+    try {
+      await stack.workflows.startOrder(c.id, orderId);
+      // The rule's decision is recorded (and claimed) before the fetch accepts on Spartoo, 1.5 s later.
+      await waitFor(
+        () => details(c.id, orderId),
+        (d) => d.decision?.auto === true,
+      );
+      await expect(stack.workflows.decideOrder(c.id, orderId, 'refuse')).rejects.toThrow(
+        /accepted by the acceptance rule/,
+      );
+    } finally {
+      await sandbox.setFaults({});
+    }
+    expect((await untilStatus(c.id, orderId, 'AWAITING_SHIPMENT')).decision).toMatchObject({ auto: true });
+    expect((await sandbox.order(orderId)).orders_status_id).toBe(2);
+    const accepts = (await sandbox.calls(c.partenaire)).filter(
+      (call) => call.params.oID === orderId && call.params.statut === '2',
+    );
+    expect(accepts).toHaveLength(1);
+  });
+
   it('item 12: two orders for the last unit are never both auto-accepted', async () => {
     const c = await connection({ autoAccept: true });
     const first = await sandbox.createOrder(c.partenaire, { products: [line('LAST-ONE')] });

@@ -5,16 +5,17 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ORDER_STEP_TIMEOUT_MS } from './messages';
 
 /**
  * The activities of the order and return workflows. Transient failures (network, 5xx, non-XML, -429)
  * retry for as long as it takes, backing off to a minute; permanent ones are non-retryable failures
- * the workflows turn into a *_FAILED status. 35 s: a status change that Spartoo refuses with -7 makes
- * a second call to read the status it holds, two calls of at most 15 s each (the Spartoo client's
- * timeout); short enough that the task of a crashed worker is retried soon.
+ * the workflows turn into a *_FAILED status. ORDER_STEP_TIMEOUT_MS (35 s): a status change that Spartoo
+ * refuses with -7 makes a second call to read the status it holds, two calls of at most 15 s each (the
+ * Spartoo client's timeout); short enough that the task of a crashed worker is retried soon.
  */
 export const act = proxyActivities<Activities>({
-  startToCloseTimeout: '35s',
+  startToCloseTimeout: ORDER_STEP_TIMEOUT_MS,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
 });
 

@@ -39,6 +39,12 @@ export const settingsChangedSignal = defineSignal('settingsChanged');
 // ---- order workflow -------------------------------------------------------------------------
 
 /**
+ * How long one attempt of an order's activity may take (workflows/activity-proxies.ts): a status change
+ * Spartoo refuses with -7 makes a second call to read the status it holds, two calls of at most 15 s.
+ */
+export const ORDER_STEP_TIMEOUT_MS = 35_000;
+
+/**
  * The order workflow's patches (README "Changing a running workflow"), oldest first; a new one goes at
  * the end. A run started with `patchesAtStart: n` takes the first n without asking `patched()`: no
  * marker and no `TemporalChangeVersion` upsert, two history events a patch (issue 14, item 4).
@@ -54,6 +60,11 @@ export const ORDER_PATCHES = [
    * created is heard while the workflow has not yet taken the import's outcome (issue 14, item 4).
    */
   'import-writes-status',
+  /**
+   * An order the acceptance rule accepts is accepted on Spartoo by the fetch itself, once the rule has
+   * claimed the decision; a merchant's decision claims it first (issue 14, item 4).
+   */
+  'accept-in-fetch',
 ] as const;
 export type OrderPatch = (typeof ORDER_PATCHES)[number];
 

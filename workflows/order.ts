@@ -1,4 +1,10 @@
-import { condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { AcceptanceDeadline } from '../domain/deadline';
 import { type OrderStatus, orderStatusFromSpartoo, SHIPPED_ON_SPARTOO } from '../domain/statuses';
 import { ORDER_STATUS } from '../spartoo/types';
@@ -37,6 +43,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const ref = { connectionId: input.connectionId, orderId: input.orderId };
   /** Whether a patch is in effect: taken at start (`patchesAtStart`), else asked of `patched()`. */
   const patch = (id: OrderPatch) => ORDER_PATCHES.indexOf(id) < (input.patchesAtStart ?? 0) || patched(id);
+  /** The rule accepts in the fetch once it has claimed the decision; a merchant's decision claims first. */
+  const acceptInFetch = patch('accept-in-fetch');
   const state: OrderState = {
     ...ref,
     status: 'WAITING_ACCEPTANCE',
@@ -78,12 +86,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   });
   // A decision sent while the order is still being fetched (status WAITING_ACCEPTANCE from the start)
   // is taken, and wins over the acceptance rule.
+  /** A merchant's decision is being claimed (acceptInFetch): a second one is refused meanwhile. */
+  let claiming = false;
   const waitingOnly = () => {
-    if (state.status !== 'WAITING_ACCEPTANCE' || decision) {
+    if (state.status !== 'WAITING_ACCEPTANCE' || decision || claiming) {
       throw new Error(`Order ${input.orderId} is ${state.status}, not WAITING_ACCEPTANCE`);
     }
   };
   const decide = (d: 'accept' | 'refuse') => async () => {
+    if (acceptInFetch) {
+      // The rule may be accepting in the fetch: the merchant's decision is taken only if claimed first.
+      claiming = true;
+      const claimed = await bookkeeping.claimDecisionForMerchant(ref).finally(() => {
+        claiming = false;
+      });
+      if (!claimed) {
+        throw ApplicationFailure.nonRetryable(
+          `Order ${input.orderId} was accepted by the acceptance rule while it was fetched`,
+        );
+      }
+    }
     decision = d;
     return settled('WAITING_ACCEPTANCE');
   };
@@ -257,17 +279,34 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** The status the acceptance wrote itself (statusFrom): ACCEPTED, or undefined. */
   let acceptedRecorded: OrderStatus | undefined;
 
-  // 1. Fetch and decide.
-  const fetched = await step('FETCH_FAILED', () => act.fetchOrder(ref), cancelledOnSpartoo);
+  // 1. Fetch and decide (and, with acceptInFetch, accept what the rule accepts).
+  const fetched = await step(
+    'FETCH_FAILED',
+    () => act.fetchOrder(acceptInFetch ? { ...ref, acceptByRule: { statusFrom: state.status } } : ref),
+    cancelledOnSpartoo,
+  );
   if (!fetched) return finish('REFUSED');
   state.spartooStatus = fetched.spartooStatus;
   if (state.spartooStatus === ORDER_STATUS.CANCELLED) return finish('REFUSED');
   if (SHIPPED_ON_SPARTOO.has(state.spartooStatus))
     return shipped(orderStatusFromSpartoo(state.spartooStatus));
 
-  if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE) {
-    // The merchant's decision, when it came during the fetch, wins over the rule's acceptance.
-    if (fetched.decision?.accepted && (decision === undefined || !patch('decision-during-fetch-wins'))) {
+  if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE && fetched.accepted) {
+    // Accepted by the rule in the fetch: it claimed the decision first, so no merchant's was taken.
+    state.auto = true;
+    decision = 'accept';
+    state.spartooStatus = fetched.accepted.spartooStatus;
+    acceptedRecorded = fetched.accepted.status;
+    if (state.spartooStatus === ORDER_STATUS.CANCELLED) return finish('REFUSED');
+    if (SHIPPED_ON_SPARTOO.has(state.spartooStatus))
+      return shipped(orderStatusFromSpartoo(state.spartooStatus));
+  } else if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE) {
+    // The merchant's decision, when it came during the fetch, wins over the rule's acceptance (with
+    // acceptInFetch, whoever claimed the decision first holds it).
+    const ruleAccepts = acceptInFetch
+      ? fetched.claim === 'RULE'
+      : fetched.decision?.accepted && (decision === undefined || !patch('decision-during-fetch-wins'));
+    if (ruleAccepts) {
       state.auto = true;
       decision = 'accept';
     } else {
