@@ -26,6 +26,7 @@ describe('replay of recorded workflow histories', () => {
     expect(names).toMatch(/before-status-in-step\/order-/);
     expect(names).toMatch(/before-patches-at-start\/order-/);
     expect(names).toMatch(/before-import-writes-status\/order-/);
+    expect(names).toMatch(/before-accept-in-fetch\/order-/);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
