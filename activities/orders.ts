@@ -210,6 +210,11 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
     }> {
       const started = Date.now();
       const record = await orders.get(ref.connectionId, ref.orderId);
+      // An earlier attempt claimed the order for the rule and Spartoo took its acceptance (ACCEPTED is
+      // written only then), then the attempt was lost (a worker killed): the order is accepted, whatever
+      // Spartoo has said since (a 41 then is a cancellation, which the polls tell the workflow).
+      if (ref.acceptByRule && record?.detail.decisionClaim === 'RULE' && record.status === 'ACCEPTED')
+        return { spartooStatus: ORDER_STATUS.ACCEPTED, claim: 'RULE' };
       const order = await permanentOrRetry(() => spartooOrder(ref, record));
       if (order.ordersStatusId !== ORDER_STATUS.WAITING_ACCEPTANCE)
         return { spartooStatus: order.ordersStatusId };

@@ -182,6 +182,30 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect(accepts).toHaveLength(1);
   });
 
+  it('issue 14, item 4: a fetch retried after its acceptance took effect keeps the order accepted; a 41 since cancels it', async () => {
+    const c = await connection({ autoAccept: true });
+    const stock = (await stack.store.getProduct('BOOT-1'))!.stock;
+    const orderId = await sandbox.createOrder(c.partenaire, { products: [line('BOOT-1')] });
+    // What a fetch attempt lost after Spartoo took its acceptance leaves (a worker killed): the claim
+    // and ACCEPTED; then the customer cancels on Spartoo (41).
+    await stack.orders.recordStatus(c.id, orderId, 'WAITING_ACCEPTANCE', null);
+    await stack.orders.update(c.id, orderId, {
+      claim: 'RULE',
+      detail: { decision: { auto: true, accepted: true, reasons: [], decidedBy: 'RULE' } },
+    });
+    await stack.orders.update(c.id, orderId, {
+      spartooStatus: 2,
+      step: { from: 'WAITING_ACCEPTANCE', to: 'ACCEPTED' },
+    });
+    await sandbox.setOrderStatus(orderId, 2);
+    await sandbox.setOrderStatus(orderId, 41);
+    await stack.workflows.startOrder(c.id, orderId);
+    await pollSees(c.id, orderId, 41, false);
+    expect((await untilStatus(c.id, orderId, 'CANCELLED')).status).toBe('CANCELLED');
+    expect((await sandbox.order(orderId)).orders_status_id).toBe(41);
+    expect((await stack.store.getProduct('BOOT-1'))!.stock).toBe(stock);
+  });
+
   it('item 12: two orders for the last unit are never both auto-accepted', async () => {
     const c = await connection({ autoAccept: true });
     const first = await sandbox.createOrder(c.partenaire, { products: [line('LAST-ONE')] });
