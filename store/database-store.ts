@@ -89,6 +89,13 @@ export type ProductInput = StoreProduct;
  * own routes' needs (`/store/*`: products in bulk, orders by number, the merchant's shipment) and the
  * duplicate keys in one SQL aggregate.
  */
+/** An order's quantities summed by product (two lines may be sizes of one product id's key). */
+function quantitiesByProduct(items: readonly { productId: string; quantity: number }[]): [string, number][] {
+  const sums = new Map<string, number>();
+  for (const { productId, quantity } of items) sums.set(productId, (sums.get(productId) ?? 0) + quantity);
+  return [...sums];
+}
+
 export function createDatabaseStore(db: Database) {
   const findRow = async (connectionId: string, marketplaceOrderId: string) => {
     const [row] = await db
@@ -117,48 +124,49 @@ export function createDatabaseStore(db: Database) {
     },
 
     async importOrder(request: ImportRequest) {
-      return db.transaction(async (tx) => {
-        // Imported already (a retry): the order as it was created, whatever the products are now.
-        const imported = async () => {
-          const [first] = await tx
-            .select()
-            .from(storeOrders)
-            .where(
-              and(
-                eq(storeOrders.connectionId, request.connectionId),
-                eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
-              ),
-            );
-          return first && { order: toShopOrder(first), created: false };
-        };
-        const keys = [...new Set(request.lines.map((l) => l.key))];
-        const rows = keys.length
-          ? await tx
-              .select()
-              .from(storeProducts)
-              .where(inArray(keyColumn(request.identificationAttribute), keys))
-              .orderBy(byProductId)
-          : [];
-        const byKey = productsByKey(rows.map(toProduct), request.identificationAttribute);
-        const unknown = request.lines.filter((l) => !byKey.has(l.key));
-        if (unknown.length) {
-          const already = await imported();
-          if (already) return already;
-          throw new ImportRejectedError(
-            `Unknown product: ${unknown.map((l) => `line ${l.line} "${l.key}"`).join(', ')} ` +
-              `(no store product with ${request.identificationAttribute} equal to it)`,
+      // Imported already (a retry): the order as it was created, whatever the products are now.
+      const imported = async () => {
+        const [first] = await db
+          .select()
+          .from(storeOrders)
+          .where(
+            and(
+              eq(storeOrders.connectionId, request.connectionId),
+              eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
+            ),
           );
-        }
-        const items = request.lines.map((l) => ({
-          productId: byKey.get(l.key)!.id,
-          key: l.key,
-          name: l.name,
-          quantity: l.quantity,
-          unitPriceCents: l.unitPriceCents,
-        }));
-        // A concurrent import of the same order (a retry overlapping a slow attempt) waits here on the
-        // unique index until the first commits, then inserts nothing and takes no stock.
-        const [order] = await tx
+        return first && { order: toShopOrder(first), created: false };
+      };
+      const keys = [...new Set(request.lines.map((l) => l.key))];
+      const rows = keys.length
+        ? await db
+            .select()
+            .from(storeProducts)
+            .where(inArray(keyColumn(request.identificationAttribute), keys))
+            .orderBy(byProductId)
+        : [];
+      const byKey = productsByKey(rows.map(toProduct), request.identificationAttribute);
+      const unknown = request.lines.filter((l) => !byKey.has(l.key));
+      if (unknown.length) {
+        const already = await imported();
+        if (already) return already;
+        throw new ImportRejectedError(
+          `Unknown product: ${unknown.map((l) => `line ${l.line} "${l.key}"`).join(', ')} ` +
+            `(no store product with ${request.identificationAttribute} equal to it)`,
+        );
+      }
+      const items = request.lines.map((l) => ({
+        productId: byKey.get(l.key)!.id,
+        key: l.key,
+        name: l.name,
+        quantity: l.quantity,
+        unitPriceCents: l.unitPriceCents,
+      }));
+      // One statement creates the order and takes its stock, only if it created it: a concurrent
+      // import of the same order (a retry overlapping a slow attempt) waits on the unique index until
+      // the first commits, then inserts nothing and takes no stock.
+      const inserted = db.$with('inserted').as(
+        db
           .insert(storeOrders)
           .values({
             connectionId: request.connectionId,
@@ -171,17 +179,20 @@ export function createDatabaseStore(db: Database) {
             totalCents: request.totalCents,
           })
           .onConflictDoNothing()
-          .returning();
-        // Imported before (a retry), or by a concurrent attempt that committed first: no stock taken.
-        if (!order) return (await imported())!;
-        for (const item of items) {
-          await tx
-            .update(storeProducts)
-            .set({ stock: sql`${storeProducts.stock} - ${item.quantity}`, updatedAt: new Date() })
-            .where(eq(storeProducts.id, item.productId));
-        }
-        return { order: toShopOrder(order), created: true };
-      });
+          .returning(),
+      );
+      const taken = db.$with('taken', {}).as(
+        sql`update ${storeProducts} set "stock" = ${storeProducts.stock} - "taking"."quantity",
+          "updated_at" = now() from (values ${sql.join(
+            quantitiesByProduct(items).map(([id, quantity]) => sql`(${id}::text, ${quantity}::int)`),
+            sql`, `,
+          )}) as "taking" ("product_id", "quantity")
+          where ${storeProducts.id} = "taking"."product_id" and exists (select 1 from "inserted")`,
+      );
+      const [order] = await db.with(inserted, taken).select().from(inserted);
+      // Imported before (a retry), or by a concurrent attempt that committed first: no stock taken.
+      if (!order) return (await imported())!;
+      return { order: toShopOrder(order), created: true };
     },
 
     async findOrder(connectionId: string, marketplaceOrderId: string): Promise<ShopOrder | undefined> {

@@ -123,6 +123,33 @@ describe.each(kinds)('the built-in store with duplicate keys (%s)', (kind) => {
     expect((await store.getProduct('d1'))!.stock).toBe(0);
   });
 
+  it('takes the stock of two lines on one product once each, and once only when the same order is imported twice at once', async () => {
+    await store.upsertProducts([
+      { id: 'e1', sku: 'SANDAL', stock: 9, priceFinalInclTaxCents: 1000 },
+      { id: 'e2', sku: 'CLOG', stock: 9, priceFinalInclTaxCents: 1000 },
+    ]);
+    const request = {
+      connectionId: 'c',
+      marketplaceOrderId: `two-lines-${kind}`,
+      identificationAttribute: 'sku',
+      billingAddress: address,
+      shippingAddress: address,
+      shippingMethod: 'Colissimo',
+      lines: [
+        { line: 1, key: 'SANDAL', name: 'Sandal 38', quantity: 2, unitPriceCents: 1000 },
+        { line: 2, key: 'SANDAL', name: 'Sandal 39', quantity: 3, unitPriceCents: 1000 },
+      ],
+      totalCents: 5000,
+    };
+    const attempts = await Promise.all([store.importOrder(request), store.importOrder(request)]);
+    expect(attempts.map((a) => a.created).sort()).toEqual([false, true]);
+    expect(attempts[0].order.id).toBe(attempts[1].order.id);
+    expect((await store.getProduct('e1'))!.stock).toBe(9 - 2 - 3);
+    expect((await store.getProduct('e2'))!.stock).toBe(9);
+    expect((await store.importOrder(request)).created).toBe(false);
+    expect((await store.getProduct('e1'))!.stock).toBe(4);
+  });
+
   it('lists the candidates of a key with the winner first', async () => {
     const products = await store.productsByKeys('sku', ['SHOE']);
     expect(products.map((p) => p.id)).toEqual(['B1', 'a10', 'a9', 'b1']);
