@@ -335,7 +335,9 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
             })),
             totalCents: order.orderTotalCents,
           });
+          // The store has taken the stock: the reservation is released in the same statement.
           const after = await orders.update(ref.connectionId, ref.orderId, {
+            alongside: reservations.releasing(ref.connectionId, ref.orderId),
             detail: { storeOrderId: storeOrder.id, storeId },
             ...(step ? { step } : {}),
             log: {
@@ -346,8 +348,6 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
                 : `already imported as ${storeOrder.id} in store ${storeId}`,
             },
           });
-          // The store has taken the stock: the reservation is done.
-          await reservations.release(ref.connectionId, ref.orderId);
           return { storeOrderId: storeOrder.id, ...(await stepRecorded(ref, step, after)) };
         } catch (err) {
           if (err instanceof ImportRejectedError || err instanceof StoreAccessError) {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql, type WithSubquery } from 'drizzle-orm';
 import type { AcceptanceDecision } from '../domain/acceptance';
 import { eraseSpartooOrder } from '../domain/customer-data';
 import { FINISHED_ORDER_STATUSES, type OrderStatus } from '../domain/statuses';
@@ -137,9 +137,16 @@ export function createOrderRepository(db: Database) {
    */
   const insertLog = (connectionId: string, orderId: string, entry: LogEntry) =>
     db.insert(orderLog).values({ connectionId, orderId, ...entry });
-  const withLog = (connectionId: string, orderId: string, entry: LogEntry | undefined) => {
-    if (!entry) return db;
-    return db.with(db.$with('logged', {}).as(insertLog(connectionId, orderId, entry).getSQL()));
+  const withLog = (
+    connectionId: string,
+    orderId: string,
+    entry: LogEntry | undefined,
+    alongside: WithSubquery[] = [],
+  ) => {
+    const ctes = entry
+      ? [db.$with('logged', {}).as(insertLog(connectionId, orderId, entry).getSQL()), ...alongside]
+      : alongside;
+    return ctes.length ? db.with(...ctes) : db;
   };
 
   return {
@@ -245,12 +252,22 @@ export function createOrderRepository(db: Database) {
         log?: LogEntry;
         /** The decision taken for the rule too, unless the merchant took it first: then nothing is written. */
         claim?: 'RULE';
+        /**
+         * Another table's change carried by this statement, built by that table's owner (the import's
+         * reservation release: db/reservations.ts `releasing`).
+         */
+        alongside?: WithSubquery;
       },
     ): Promise<OrderStatus | undefined> {
       const step = stepStatus(change.step);
       const written = change.claim ? { ...change.detail, decisionClaim: change.claim } : change.detail;
       const detail = written ? sql`${orders.detail} || ${JSON.stringify(written)}::jsonb` : orders.detail;
-      const [row] = await withLog(connectionId, orderId, change.log)
+      const [row] = await withLog(
+        connectionId,
+        orderId,
+        change.log,
+        change.alongside ? [change.alongside] : [],
+      )
         .update(orders)
         .set({
           ...(change.status ? { status: change.status } : {}),
