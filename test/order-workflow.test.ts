@@ -136,8 +136,21 @@ describe('order workflow', () => {
       Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
     );
     expect(upserted).toEqual(['OrderStatus', 'OrderStatus', 'OrderStatus']);
-    // 30: started, 5 workflow tasks, 3 activities, 3 upserts, the shipment signal, the 60-day timer.
-    expect(events.length).toBeLessThanOrEqual(30);
+    // 30 events: started, 5 workflow tasks (3 events each), 3 activities (3 each), 3 upserts, the
+    // shipment signal, the 60-day timer. Counted apart, so that a workflow task timed out and tried
+    // again on a loaded machine (4 events more) does not fail the shape: 15 events that are not
+    // workflow tasks, and at most 5 workflow tasks completed.
+    const isTask = (e: (typeof events)[number]) =>
+      !!(
+        e.workflowTaskScheduledEventAttributes ||
+        e.workflowTaskStartedEventAttributes ||
+        e.workflowTaskCompletedEventAttributes ||
+        e.workflowTaskTimedOutEventAttributes ||
+        e.workflowTaskFailedEventAttributes
+      );
+    expect(events.filter((e) => !isTask(e))).toHaveLength(15);
+    const completedTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes);
+    expect(completedTasks.length).toBeLessThanOrEqual(5);
     await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-auto-accepted-shipped');
   });
 
