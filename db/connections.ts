@@ -117,15 +117,6 @@ export function createConnectionRepository(db: Database, secrets: SecretBox) {
       });
     },
 
-    /** The clear Spartoo key, for the activities that call Spartoo; never for a response or a log. */
-    async apiKey(id: string): Promise<string | undefined> {
-      const [row] = await db
-        .select({ sealed: connections.apiKeyEncrypted })
-        .from(connections)
-        .where(eq(connections.id, id));
-      return row && secrets.open(row.sealed);
-    },
-
     async recordCycle(id: string, kind: 'poll' | 'stock', result: CycleResult): Promise<void> {
       await withKeys.write(() =>
         db

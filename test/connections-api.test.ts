@@ -70,7 +70,7 @@ describe.each(databaseKinds())('connections over HTTP (%s)', (kind) => {
     expect(row).toBeDefined();
     expect(row!.apiKeyEncrypted).not.toContain('PARTNER-SECRET');
     expect(JSON.stringify(row!.settings)).not.toContain('PARTNER-SECRET');
-    expect(await stack.connections.apiKey(body.id)).toBe('PARTNER-SECRET-1234');
+    expect((await stack.connections.getWithApiKey(body.id))?.apiKey).toBe('PARTNER-SECRET-1234');
 
     const handle = stack.client.workflow.getHandle(connectionWorkflowId(body.id));
     expect((await handle.describe()).status.name).toBe('RUNNING');
@@ -86,7 +86,7 @@ describe.each(databaseKinds())('connections over HTTP (%s)', (kind) => {
     });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ autoAccept: true, autoAcceptThreshold: 0.9, apiKey: '••••9876' });
-    expect(await stack.connections.apiKey(body.id)).toBe('NEW-KEY-9876');
+    expect((await stack.connections.getWithApiKey(body.id))?.apiKey).toBe('NEW-KEY-9876');
 
     const deleted = await stack.app.inject({
       method: 'DELETE',
