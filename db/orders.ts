@@ -141,11 +141,10 @@ export function createOrderRepository(db: Database) {
     connectionId: string,
     orderId: string,
     entry: LogEntry | undefined,
-    alongside: WithSubquery[] = [],
+    alongside?: WithSubquery,
   ) => {
-    const ctes = entry
-      ? [db.$with('logged', {}).as(insertLog(connectionId, orderId, entry).getSQL()), ...alongside]
-      : alongside;
+    const logged = entry && db.$with('logged', {}).as(insertLog(connectionId, orderId, entry).getSQL());
+    const ctes = [logged, alongside].filter((cte) => cte !== undefined);
     return ctes.length ? db.with(...ctes) : db;
   };
 
@@ -262,12 +261,7 @@ export function createOrderRepository(db: Database) {
       const step = stepStatus(change.step);
       const written = change.claim ? { ...change.detail, decisionClaim: change.claim } : change.detail;
       const detail = written ? sql`${orders.detail} || ${JSON.stringify(written)}::jsonb` : orders.detail;
-      const [row] = await withLog(
-        connectionId,
-        orderId,
-        change.log,
-        change.alongside ? [change.alongside] : [],
-      )
+      const [row] = await withLog(connectionId, orderId, change.log, change.alongside)
         .update(orders)
         .set({
           ...(change.status ? { status: change.status } : {}),

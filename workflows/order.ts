@@ -286,21 +286,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     cancelledOnSpartoo,
   );
   if (!fetched) return finish('REFUSED');
-  state.spartooStatus = fetched.spartooStatus;
+  if (fetched.accepted) {
+    // Accepted by the rule in the fetch: it claimed the decision first, so no merchant's was taken.
+    // Spartoo's status is then what the acceptance answered.
+    state.auto = true;
+    decision = 'accept';
+    acceptedRecorded = fetched.accepted.status;
+  }
+  state.spartooStatus = fetched.accepted?.spartooStatus ?? fetched.spartooStatus;
   if (state.spartooStatus === ORDER_STATUS.CANCELLED) return finish('REFUSED');
   if (SHIPPED_ON_SPARTOO.has(state.spartooStatus))
     return shipped(orderStatusFromSpartoo(state.spartooStatus));
 
-  if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE && fetched.accepted) {
-    // Accepted by the rule in the fetch: it claimed the decision first, so no merchant's was taken.
-    state.auto = true;
-    decision = 'accept';
-    state.spartooStatus = fetched.accepted.spartooStatus;
-    acceptedRecorded = fetched.accepted.status;
-    if (state.spartooStatus === ORDER_STATUS.CANCELLED) return finish('REFUSED');
-    if (SHIPPED_ON_SPARTOO.has(state.spartooStatus))
-      return shipped(orderStatusFromSpartoo(state.spartooStatus));
-  } else if (state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE) {
+  if (!fetched.accepted && state.spartooStatus === ORDER_STATUS.WAITING_ACCEPTANCE) {
     // The merchant's decision, when it came during the fetch, wins over the rule's acceptance (with
     // acceptInFetch, whoever claimed the decision first holds it).
     const ruleAccepts = acceptInFetch
