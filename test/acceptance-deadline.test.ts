@@ -109,7 +109,12 @@ describe('acceptance deadline and address correction', () => {
     const purchasedAgo = 48 * HOUR - 6_000;
     const orderId = await order(c.partenaire, purchasedAgo);
     await stack.workflows.startOrder(c.id, orderId);
-    const waiting = await until(c.id, orderId, (d) => d.status === 'WAITING_ACCEPTANCE');
+    // The order shows WAITING_ACCEPTANCE from the moment it is saved; its deadline comes with the decision.
+    const waiting = await until(
+      c.id,
+      orderId,
+      (d) => d.status === 'WAITING_ACCEPTANCE' && d.acceptanceDeadline !== null,
+    );
     const deadline = Date.parse(waiting.acceptanceDeadline);
     expect(Math.abs(deadline - (Date.now() + 6_000))).toBeLessThan(10_000);
     // The grid carries it too.
@@ -149,7 +154,11 @@ describe('acceptance deadline and address correction', () => {
     const c = await connection({ acceptanceDeadlineHours: 0.002, autoRefuseAtDeadline: true });
     const orderId = await order(c.partenaire, 0);
     await stack.workflows.startOrder(c.id, orderId);
-    const waiting = await until(c.id, orderId, (d) => d.status === 'WAITING_ACCEPTANCE');
+    const waiting = await until(
+      c.id,
+      orderId,
+      (d) => d.status === 'WAITING_ACCEPTANCE' && d.acceptanceDeadline !== null,
+    );
     expect(waiting.deadlinePassed).toBe(false);
     const refused = await until(c.id, orderId, (d) => d.status === 'REFUSED');
     expect(refused.deadlinePassed).toBe(true);
