@@ -34,13 +34,23 @@ const toOrder = (row: OrderRow): StoreOrder => ({
   status: row.status as StoreOrder['status'],
 });
 
-const shipmentOf = (row: OrderRow) =>
+/** The columns of the port's view of one of its orders (toShopOrder). */
+const shopOrderColumns = {
+  id: storeOrders.id,
+  marketplaceOrderId: storeOrders.marketplaceOrderId,
+  status: storeOrders.status,
+  carrier: storeOrders.carrier,
+  trackingNumber: storeOrders.trackingNumber,
+};
+type ShopOrderRow = Pick<OrderRow, keyof typeof shopOrderColumns>;
+
+const shipmentOf = (row: ShopOrderRow) =>
   row.carrier !== null && row.trackingNumber !== null
     ? { shipment: { carrier: row.carrier, trackingNumber: row.trackingNumber } }
     : {};
 
 /** The port's view of one of its orders. */
-const toShopOrder = (row: OrderRow): ShopOrder => ({
+const toShopOrder = (row: ShopOrderRow): ShopOrder => ({
   id: String(row.id),
   marketplaceOrderId: row.marketplaceOrderId,
   status: row.status as ShopOrder['status'],
@@ -97,17 +107,25 @@ function quantitiesByProduct(items: readonly { productId: string; quantity: numb
 }
 
 export function createDatabaseStore(db: Database) {
+  const byMarketplaceOrder = (connectionId: string, marketplaceOrderId: string) =>
+    and(eq(storeOrders.connectionId, connectionId), eq(storeOrders.marketplaceOrderId, marketplaceOrderId));
   const findRow = async (connectionId: string, marketplaceOrderId: string) => {
     const [row] = await db
       .select()
       .from(storeOrders)
-      .where(
-        and(
-          eq(storeOrders.connectionId, connectionId),
-          eq(storeOrders.marketplaceOrderId, marketplaceOrderId),
-        ),
-      );
+      .where(byMarketplaceOrder(connectionId, marketplaceOrderId));
     return row;
+  };
+  /** The port's view of the order imported for a marketplace order (not its addresses and lines). */
+  const findShopOrder = async (
+    connectionId: string,
+    marketplaceOrderId: string,
+  ): Promise<ShopOrder | undefined> => {
+    const [row] = await db
+      .select(shopOrderColumns)
+      .from(storeOrders)
+      .where(byMarketplaceOrder(connectionId, marketplaceOrderId));
+    return row && toShopOrder(row);
   };
 
   const store = {
@@ -126,16 +144,8 @@ export function createDatabaseStore(db: Database) {
     async importOrder(request: ImportRequest) {
       // Imported already (a retry): the order as it was created, whatever the products are now.
       const imported = async () => {
-        const [first] = await db
-          .select()
-          .from(storeOrders)
-          .where(
-            and(
-              eq(storeOrders.connectionId, request.connectionId),
-              eq(storeOrders.marketplaceOrderId, request.marketplaceOrderId),
-            ),
-          );
-        return first && { order: toShopOrder(first), created: false };
+        const order = await findShopOrder(request.connectionId, request.marketplaceOrderId);
+        return order && { order, created: false };
       };
       const keys = [...new Set(request.lines.map((l) => l.key))];
       const rows = keys.length
@@ -179,7 +189,8 @@ export function createDatabaseStore(db: Database) {
             totalCents: request.totalCents,
           })
           .onConflictDoNothing()
-          .returning(),
+          // What the port answers (toShopOrder), not the addresses and lines just written.
+          .returning(shopOrderColumns),
       );
       const taken = db.$with('taken', {}).as(
         sql`update ${storeProducts} set "stock" = ${storeProducts.stock} - "taking"."quantity",
@@ -195,10 +206,7 @@ export function createDatabaseStore(db: Database) {
       return { order: toShopOrder(order), created: true };
     },
 
-    async findOrder(connectionId: string, marketplaceOrderId: string): Promise<ShopOrder | undefined> {
-      const row = await findRow(connectionId, marketplaceOrderId);
-      return row && toShopOrder(row);
-    },
+    findOrder: findShopOrder,
 
     /** Cancels the order and puts its stock back, once: a second call changes nothing. */
     async cancelOrder(storeOrderId: string | number): Promise<{ changed: boolean }> {
@@ -355,12 +363,7 @@ export function createDatabaseStore(db: Database) {
         const [row] = await tx
           .select()
           .from(storeOrders)
-          .where(
-            and(
-              eq(storeOrders.connectionId, connectionId),
-              eq(storeOrders.marketplaceOrderId, marketplaceOrderId),
-            ),
-          )
+          .where(byMarketplaceOrder(connectionId, marketplaceOrderId))
           .for('update');
         if (!row) return false;
         await tx
