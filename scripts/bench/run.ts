@@ -621,8 +621,9 @@ export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
 
 /**
  * The store's order ids by Spartoo order id, from its listing newest first: each tick reads only the
- * orders created since the last (a page of 100, more while none is known yet); an order not found
- * that way (ids committed out of order) has its details read.
+ * orders created since the last (pages as large as the orders it looks for, a few more for ids
+ * committed out of order, until one it knows); an order not found that way has its details read.
+ * A page of 100 each tick read about 15 whole store orders an order, which the product's CPU counted.
  */
 class StoreOrderIds {
   private readonly ids = new Map<string, string>();
@@ -633,10 +634,11 @@ class StoreOrderIds {
 
   async learn(orderIds: string[]) {
     let cursor: string | null = null;
+    const limit = Math.min(100, orderIds.length + 4);
     while (orderIds.some((id) => !this.ids.has(id))) {
       const page: { items: { id: string; marketplaceOrderId: string }[]; nextCursor: string | null } =
         await this.http.get(
-          `/store/orders?connectionId=${this.connectionId}&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+          `/store/orders?connectionId=${this.connectionId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
         );
       const known = page.items.some((o) => this.ids.has(o.marketplaceOrderId));
       for (const o of page.items) this.ids.set(o.marketplaceOrderId, o.id);
