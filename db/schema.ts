@@ -118,9 +118,18 @@ export const storeProducts = pgTable(
     attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
     updatedAt: updatedAt(),
   },
-  // The stock push reads the catalogue in pages by `id COLLATE "C"` (store/database-store.ts): the
-  // primary key, in the database's collation, cannot serve that order, and each page sorted the table.
-  (t) => [index('store_products_id_c_idx').on(sql`(${t.id} collate "C")`)],
+  (t) => [
+    // The stock push reads the catalogue in pages by `id COLLATE "C"` (store/database-store.ts): the
+    // primary key, in the database's collation, cannot serve that order, and each page sorted the table.
+    index('store_products_id_c_idx').on(sql`(${t.id} collate "C")`),
+    // Each order finds its products by the connection's identification attribute, trimmed
+    // (store/database-store.ts `keyColumn`): without these, every lookup read the whole catalogue
+    // (45 ms of CPU per lookup with 100 000 sizes on PGlite, two lookups per order). An attribute of
+    // `attributes` is still looked up by reading the catalogue (README "Built-in store").
+    index('store_products_id_trim_idx').on(sql`trim(${t.id})`),
+    index('store_products_sku_trim_idx').on(sql`trim(${t.sku})`),
+    index('store_products_ean_trim_idx').on(sql`trim(${t.ean})`),
+  ],
 );
 
 /**
