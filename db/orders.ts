@@ -148,6 +148,20 @@ export function createOrderRepository(db: Database) {
     return ctes.length ? db.with(...ctes) : db;
   };
 
+  // Read by every step of every order: its SQL built once, as Drizzle's building costs about as much
+  // as PGlite's running it. Unnamed (''): on PostgreSQL it is sent as every other query is, which a
+  // pooler in transaction mode (PgBouncer) takes, where a named statement may not be found.
+  const orderById = db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.connectionId, sql.placeholder('connectionId')),
+        eq(orders.orderId, sql.placeholder('orderId')),
+      ),
+    )
+    .prepare('');
+
   return {
     /**
      * Stores what Spartoo says of an order; the status is the workflow's and is set only when new.
@@ -228,10 +242,7 @@ export function createOrderRepository(db: Database) {
     },
 
     async get(connectionId: string, orderId: string): Promise<OrderRecord | undefined> {
-      const [row] = await db
-        .select()
-        .from(orders)
-        .where(and(eq(orders.connectionId, connectionId), eq(orders.orderId, orderId)));
+      const [row] = await orderById.execute({ connectionId, orderId });
       return row && toRecord(row);
     },
 
