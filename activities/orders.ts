@@ -180,9 +180,16 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
         );
         return { spartooStatus: status, ...(await stepRecorded(ref, step, after)) };
       } catch (err) {
-        // Someone else moved the order first (customer cancellation, back-office acceptance): follow it.
-        if (err instanceof SpartooError && err.code === -7)
+        if (err instanceof SpartooError && err.code === -7) {
+          // The step's status is written only with Spartoo's acceptance of the change: found, an earlier
+          // attempt's change took effect and its answer was lost. What Spartoo holds since (a customer's
+          // 41) is news the polls tell the workflow, not this step's outcome (a cancellation is not a
+          // refusal), and stays unrecorded here so that the next poll sees it as new.
+          if (step && (await orders.get(ref.connectionId, ref.orderId))?.status === step.to)
+            return { spartooStatus: status, ...(await stepRecorded(ref, step, step.to)) };
+          // Someone else moved the order first (customer cancellation, back-office acceptance): follow it.
           return { spartooStatus: await currentSpartooStatus(ref, spartoo) };
+        }
         throw err;
       }
     });

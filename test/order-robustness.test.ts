@@ -206,6 +206,30 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect((await stack.store.getProduct('BOOT-1'))!.stock).toBe(stock);
   });
 
+  it('a merchant acceptance retried after it took effect keeps the order accepted; a 41 since cancels it', async () => {
+    const c = await connection();
+    const stock = (await stack.store.getProduct('BOOT-1'))!.stock;
+    const orderId = await sandbox.createOrder(c.partenaire, { products: [line('BOOT-1')] });
+    await stack.workflows.startOrder(c.id, orderId);
+    await untilStatus(c.id, orderId, 'WAITING_ACCEPTANCE');
+    // What an acceptance attempt lost after Spartoo took it leaves (a worker killed, an answer lost):
+    // Spartoo's 2 and ACCEPTED written by the step; then the customer cancels on Spartoo (41), so the
+    // retried attempt is answered -7.
+    await stack.orders.update(c.id, orderId, {
+      spartooStatus: 2,
+      step: { from: 'WAITING_ACCEPTANCE', to: 'ACCEPTED' },
+    });
+    await sandbox.setOrderStatus(orderId, 2);
+    await sandbox.setOrderStatus(orderId, 41);
+    expect((await api('POST', `/connections/${c.id}/orders/${orderId}/accept`)).statusCode).toBe(200);
+    // Accepted, then cancelled by the customer: CANCELLED (not REFUSED), its stock given back.
+    await untilStatus(c.id, orderId, 'AWAITING_SHIPMENT');
+    await pollSees(c.id, orderId, 41, false);
+    expect((await untilStatus(c.id, orderId, 'CANCELLED')).status).toBe('CANCELLED');
+    expect((await sandbox.order(orderId)).orders_status_id).toBe(41);
+    expect((await stack.store.getProduct('BOOT-1'))!.stock).toBe(stock);
+  });
+
   it('item 12: two orders for the last unit are never both auto-accepted', async () => {
     const c = await connection({ autoAccept: true });
     const first = await sandbox.createOrder(c.partenaire, { products: [line('LAST-ONE')] });
