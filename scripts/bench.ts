@@ -7,8 +7,8 @@ import { runStockBench } from './bench/stock';
 import { runShopCatalogueBench, takeStoreOption } from './bench/stock-shops';
 import { buildProduct } from './build';
 
-// `npm run bench [-- --orders N] [--faults] [--rate R]`: SPEC §9 (--rate: orders arrive R a second
-// rather than all at once, for the latency of a steady flow). Figures on stdout, one per line, the last one
+// `npm run bench [-- --orders N] [--faults] [--rate R] [--catalogue N]`: SPEC §9 (--rate: orders arrive R
+// a second rather than all at once, for the latency of a steady flow; --catalogue: N more sizes in the store). Figures on stdout, one per line, the last one
 // `orders/s: <n>`; `--stock-sizes N [--changed M]`: the stock push of N sizes, then M changed ones,
 // against a failing sandbox (scripts/bench/stock.ts). Progress on stderr. PostgreSQL (needed by --faults) from DATABASE_URL or
 // TEST_DATABASE_URL; without it the product runs embedded on PGlite, as `npm start` runs it.
@@ -22,7 +22,7 @@ import { buildProduct } from './build';
 // `--open-orders N [--burst B]`: memory with N orders AWAITING_SHIPMENT, then B more on top
 // (scripts/bench/open-orders.ts).
 const USAGE =
-  'usage: npm run bench -- [--orders N] [--faults] [--rate R] | --stock-sizes N [--changed M] [--store builtin|shopify|woocommerce] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M] | --open-orders N [--burst B]';
+  'usage: npm run bench -- [--orders N] [--faults] [--rate R] [--catalogue N] | --stock-sizes N [--changed M] [--store builtin|shopify|woocommerce] | --hostile [--orders N] | --cluster [--workers N] [--faults] [--orders N] | --connections N [--minutes M] | --open-orders N [--burst B]';
 
 /** --open-orders N and --burst B taken out of argv. */
 function openOrdersArgs(argv: string[]) {
@@ -92,6 +92,7 @@ function parseArgs(argv: string[]) {
   let rate: number | undefined;
   let stockSizes: number | undefined;
   let changed: number | undefined;
+  let catalogue: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--faults') faults = true;
@@ -122,6 +123,11 @@ function parseArgs(argv: string[]) {
       changed = Number(value);
       if (!Number.isInteger(changed) || changed < 0)
         throw new Error(`--changed must be a non-negative integer, got "${value}"`);
+    } else if (arg === '--catalogue' || arg.startsWith('--catalogue=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      catalogue = Number(value);
+      if (!Number.isInteger(catalogue) || catalogue < 0)
+        throw new Error(`--catalogue must be a non-negative integer, got "${value}"`);
     } else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -135,7 +141,9 @@ function parseArgs(argv: string[]) {
   if (cluster && (hostile || rate !== undefined || stockSizes !== undefined))
     throw new Error('--cluster goes with --workers N, --faults and --orders N only');
   if (workers !== undefined && !cluster) throw new Error('--workers goes with --cluster');
-  return { orders, faults, hostile, cluster, workers, rate, stockSizes, changed };
+  if (catalogue !== undefined && (hostile || cluster || stockSizes !== undefined))
+    throw new Error('--catalogue goes with the orders mode (--orders N, --faults, --rate R)');
+  return { orders, faults, hostile, cluster, workers, rate, stockSizes, changed, catalogue };
 }
 
 try {
@@ -143,7 +151,8 @@ try {
   const { connections, rest, ...connectionOptions } = connectionsArgs(argv);
   // --store shopify|woocommerce: the push's catalogue read through that adapter (scripts/bench/stock-shops.ts).
   const { store, rest: others } = takeStoreOption(rest);
-  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed } = parseArgs(others);
+  const { orders, faults, hostile, cluster, workers, rate, stockSizes, changed, catalogue } =
+    parseArgs(others);
   if (store && (stockSizes === undefined || (store !== 'builtin' && changed !== undefined)))
     throw new Error('--store goes with --stock-sizes N (and --changed M only with builtin)');
   const postgresUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
@@ -167,7 +176,7 @@ try {
         : hostile
           ? await runHostileDrill({ orders: orders ?? 300, postgresUrl, log })
           : stockSizes === undefined
-            ? await runBench({ orders: orders ?? 1000, faults, rate, postgresUrl, log })
+            ? await runBench({ orders: orders ?? 1000, faults, rate, catalogue, postgresUrl, log })
             : store && store !== 'builtin'
               ? await runShopCatalogueBench({ store, sizes: stockSizes, log })
               : await runStockBench({ sizes: stockSizes, changed, postgresUrl, log });

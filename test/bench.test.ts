@@ -28,10 +28,12 @@ function counts(stdout: string) {
 describe('npm run bench (50 orders)', () => {
   const N = 50;
 
-  it('without faults, embedded as npm start runs it: every order SHIPPED exactly once', async () => {
-    const run = await bench(['--orders', String(N)], {});
+  it('without faults, embedded as npm start runs it, beside a catalogue: every order SHIPPED exactly once', async () => {
+    const run = await bench(['--orders', String(N), '--catalogue', '500'], {});
     const c = counts(run.stdout);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/^bench: 50 orders at once, a catalogue of 500 more sizes; /m);
+    expect(run.stderr).toMatch(/^catalogue: 500 more sizes in the store in [\d.]+ s$/m);
     expect(c.shippedOnSandbox).toEqual([N, N]);
     expect(c.shippedInProduct).toEqual([N, N]);
     expect(c.storeOrders).toEqual([N, N, N]);

@@ -24,6 +24,11 @@ export interface BenchOptions {
   rate?: number;
   /** A PostgreSQL server (admin URL) on which the run creates its own database; unset: embedded PGlite. */
   postgresUrl?: string;
+  /**
+   * Sizes in the built-in store besides the orders' products (`--catalogue N`): a merchant's catalogue,
+   * which each order's product lookups must not read whole.
+   */
+  catalogue?: number;
   /** Progress, to stderr. */
   log?: (line: string) => void;
 }
@@ -249,6 +254,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         priceOriginalInclTax: 59.9,
       })),
     );
+    await seedCatalogue(http, options.catalogue ?? 0, log);
     const partenaire = `BENCH-${randomBytes(4).toString('hex').toUpperCase()}`;
     await sandbox.createMerchant(partenaire);
     const created = await http.post<{ id: string }>('/connections', {
@@ -558,7 +564,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       (stats ? cpu.postgres.total() : 0);
     const referenceCpuSeconds = reference.cpu.temporal.total() + reference.cpu.worker.total();
     const lines = [
-      `bench: ${N} orders${options.rate ? ` arriving at ${options.rate}/s` : ' at once'}${options.faults ? `, faults (failure rate ${FAULTS.failureRate}, +${FAULTS.latencyMs} ms, -429 bursts, ${state.kills} worker SIGKILLs)` : ''}; database ${layout === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded, npm start)'}; ${os.cpus().length} CPUs`,
+      `bench: ${N} orders${options.rate ? ` arriving at ${options.rate}/s` : ' at once'}${options.catalogue ? `, a catalogue of ${options.catalogue} more sizes` : ''}${options.faults ? `, faults (failure rate ${FAULTS.failureRate}, +${FAULTS.latencyMs} ms, -429 bursts, ${state.kills} worker SIGKILLs)` : ''}; database ${layout === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded, npm start)'}; ${os.cpus().length} CPUs`,
       `duration: ${seconds(durationMs)} (first sync to last order SHIPPED on the sandbox)`,
       `latency to AWAITING_SHIPMENT p50: ${seconds(percentile(toAwaiting, 0.5))}`,
       `latency to AWAITING_SHIPMENT p99: ${seconds(percentile(toAwaiting, 0.99))}`,
@@ -618,6 +624,28 @@ export function autoAcceptedOrder(i: number) {
   };
 }
 export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
+
+/** `--catalogue N`: N sizes no order asks for, in the store before the connection's first push. */
+async function seedCatalogue(http: ApiClient, sizes: number, log: (line: string) => void) {
+  if (sizes === 0) return;
+  const started = Date.now();
+  for (let from = 0; from < sizes; from += 5000) {
+    await http.put(
+      '/store/products',
+      Array.from({ length: Math.min(5000, sizes - from) }, (_, k) => ({
+        id: `CAT-${from + k}`,
+        sku: `CAT-SKU-${from + k}`,
+        ean: String(2_000_000_000_000 + from + k),
+        reference: 'CATALOGUE',
+        name: `Catalogue size ${from + k}`,
+        stock: 3,
+        priceFinalInclTax: 39.9,
+        priceOriginalInclTax: 39.9,
+      })),
+    );
+  }
+  log(`catalogue: ${sizes} more sizes in the store in ${seconds(Date.now() - started)}`);
+}
 
 /**
  * The store's order ids by Spartoo order id, from its listing newest first: each tick reads only the
