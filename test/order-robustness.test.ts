@@ -212,6 +212,12 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     const orderId = await sandbox.createOrder(c.partenaire, { products: [line('BOOT-1')] });
     await stack.workflows.startOrder(c.id, orderId);
     await untilStatus(c.id, orderId, 'WAITING_ACCEPTANCE');
+    // The connection's first poll is over (the next one is an hour away): the 41 below reaches the
+    // workflow only when the test says a poll saw it, after the acceptance.
+    await waitFor(
+      async () => (await api('GET', `/connections/${c.id}`)).json(),
+      (connection) => connection.lastPoll != null,
+    );
     // What an acceptance attempt lost after Spartoo took it leaves (a worker killed, an answer lost):
     // Spartoo's 2 and ACCEPTED written by the step; then the customer cancels on Spartoo (41), so the
     // retried attempt is answered -7.
