@@ -20,7 +20,7 @@ import {
   FAULTS,
   PRODUCTS,
   productId,
-  RATE_LIMIT_BURST_MS,
+  rateLimitBurst,
   ratePause,
   settledOrders,
   statusCounts,
@@ -331,9 +331,7 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
       let crashing: Promise<void> | undefined;
       while (!state.finished) {
         if (Date.now() >= nextBurst) {
-          await sandbox.setFaults({ ...FAULTS, rateLimitPerHour: 1 });
-          await sleep(RATE_LIMIT_BURST_MS);
-          await sandbox.setFaults({ ...FAULTS, rateLimitPerHour: 0 });
+          await rateLimitBurst(sandbox, partenaire);
           nextBurst = Date.now() + ratePause();
         }
         const next = crashes[0];
