@@ -44,8 +44,9 @@ export interface BenchReport {
 export const FAULTS = { failureRate: 0.2, latencyMs: 50, malformedRate: 0, timeoutRate: 0 };
 /**
  * -429 bursts: for RATE_LIMIT_BURST_MS (and until a call met it, rateLimitBurst) the sandbox's hourly
- * quota is set to 1, then lifted, again after a random pause of 3 to 9 s. Random, because Temporal's retries back off to a fixed 60 s: with bursts at
- * a fixed period that divides 60 s, an order's retries land in every burst, for as long as it drifts.
+ * quota is set to 1, then lifted, again after a random pause of 3 to 9 s. Random, because Temporal's
+ * retries back off to a fixed 60 s: with bursts at a fixed period that divides 60 s, an order's retries
+ * land in every burst, for as long as it drifts.
  */
 export const RATE_LIMIT_BURST_MS = 1500;
 export const ratePause = () => 3000 + Math.random() * 6000;
