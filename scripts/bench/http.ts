@@ -51,6 +51,17 @@ export function apiClient(baseUrl: string, token: string) {
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
+/** Products per PUT /store/products (the route's body limit holds 5000 sizes). */
+export const UPLOAD_CHUNK = 5000;
+
+/** Puts `count` products in the built-in store, `product(i)` each, UPLOAD_CHUNK a request. */
+export async function putProducts(http: ApiClient, count: number, product: (i: number) => object) {
+  for (let start = 0; start < count; start += UPLOAD_CHUNK) {
+    const chunk = Array.from({ length: Math.min(UPLOAD_CHUNK, count - start) }, (_, k) => product(start + k));
+    await http.put('/store/products', chunk);
+  }
+}
+
 /** The sandbox's admin side, in the bench's own process (no socket needed). */
 export function sandboxAdmin(app: FastifyInstance) {
   const call = async <T>(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<T> => {

@@ -12,7 +12,7 @@ import { workflowsPath } from '../../workers/worker';
 import { orderWorkflowId } from '../../workflows/messages';
 import { ensureTemporalCli } from '../temporal-cli';
 import { startTemporalDevServer } from '../temporal-server';
-import { type ApiClient, apiClient, HttpError, sandboxAdmin } from './http';
+import { type ApiClient, apiClient, HttpError, putProducts, sandboxAdmin } from './http';
 import { createScratchDatabase, databaseActivity, redact } from './postgres';
 import { benchCleanups, Child, readProc, sleep } from './procs';
 import { countBy, mapLimit, megabytes, percentile, rate, seconds } from './stats';
@@ -646,21 +646,16 @@ export const trackingNumber = (orderId: string) => `TRK-${orderId}`;
 async function seedCatalogue(http: ApiClient, sizes: number, log: (line: string) => void) {
   if (sizes === 0) return;
   const started = Date.now();
-  for (let from = 0; from < sizes; from += 5000) {
-    await http.put(
-      '/store/products',
-      Array.from({ length: Math.min(5000, sizes - from) }, (_, k) => ({
-        id: `CAT-${from + k}`,
-        sku: `CAT-SKU-${from + k}`,
-        ean: String(2_000_000_000_000 + from + k),
-        reference: 'CATALOGUE',
-        name: `Catalogue size ${from + k}`,
-        stock: 3,
-        priceFinalInclTax: 39.9,
-        priceOriginalInclTax: 39.9,
-      })),
-    );
-  }
+  await putProducts(http, sizes, (i) => ({
+    id: `CAT-${i}`,
+    sku: `CAT-SKU-${i}`,
+    ean: String(2_000_000_000_000 + i),
+    reference: 'CATALOGUE',
+    name: `Catalogue size ${i}`,
+    stock: 3,
+    priceFinalInclTax: 39.9,
+    priceOriginalInclTax: 39.9,
+  }));
   log(`catalogue: ${sizes} more sizes in the store in ${seconds(Date.now() - started)}`);
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createSandbox } from '../../spartoo/sandbox/app';
 import { ensureTemporalCli } from '../temporal-cli';
 import { startTemporalDevServer } from '../temporal-server';
-import { apiClient, type SandboxCall } from './http';
+import { apiClient, putProducts, type SandboxCall, UPLOAD_CHUNK } from './http';
 import { createScratchDatabase, redact } from './postgres';
 import { benchCleanups, Child, sleep } from './procs';
 import { countBy, megabytes, seconds } from './stats';
@@ -38,8 +38,6 @@ const BATCH = 500;
 const FAULTS = { failureRate: 0.2, latencyMs: 0, malformedRate: 0, timeoutRate: 0, rateLimitPerHour: 0 };
 /** How long the -429 burst lasts: a few of Temporal's back-offs (1, 2, 4 s) hit it. */
 const BURST_MS = 5000;
-/** Products per PUT /store/products. */
-const UPLOAD_CHUNK = 5000;
 const TASK_QUEUE = 'spartoo-sync';
 
 async function freePort(): Promise<number> {
@@ -168,13 +166,12 @@ export async function runStockBench(options: StockBenchOptions): Promise<StockBe
     log(`store: ${N} sizes`);
     const stockOf = (i: number) => (i * 7) % 50;
     const f0 = Date.now();
-    for (let start = 0; start < N; start += UPLOAD_CHUNK) {
-      const chunk = Array.from({ length: Math.min(UPLOAD_CHUNK, N - start) }, (_, k) => {
-        const i = start + k;
-        return { id: sizeId(i), reference: reference(i), name: `Sneaker ${i}`, stock: stockOf(i) };
-      });
-      await http.put('/store/products', chunk);
-    }
+    await putProducts(http, N, (i) => ({
+      id: sizeId(i),
+      reference: reference(i),
+      name: `Sneaker ${i}`,
+      stock: stockOf(i),
+    }));
     const fillMs = Date.now() - f0;
 
     const partenaire = `BENCH-${randomBytes(4).toString('hex').toUpperCase()}`;
@@ -255,17 +252,10 @@ export async function runStockBench(options: StockBenchOptions): Promise<StockBe
       const step = N / M;
       const changedIds = Array.from({ length: M }, (_, k) => Math.floor(k * step));
       const newStock = (i: number) => stockOf(i) + 100;
-      for (let start = 0; start < M; start += UPLOAD_CHUNK) {
-        await http.put(
-          '/store/products',
-          changedIds.slice(start, start + UPLOAD_CHUNK).map((i) => ({
-            id: sizeId(i),
-            reference: reference(i),
-            name: `Sneaker ${i}`,
-            stock: newStock(i),
-          })),
-        );
-      }
+      await putProducts(http, M, (k) => {
+        const i = changedIds[k]!;
+        return { id: sizeId(i), reference: reference(i), name: `Sneaker ${i}`, stock: newStock(i) };
+      });
       log(`incremental push: ${M} changed sizes, by the next automatic cycle`);
       const changedAt = Date.now();
       let answer: Cycle | undefined;
