@@ -204,6 +204,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect((await untilStatus(c.id, orderId, 'CANCELLED')).status).toBe('CANCELLED');
     expect((await sandbox.order(orderId)).orders_status_id).toBe(41);
     expect((await stack.store.getProduct('BOOT-1'))!.stock).toBe(stock);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-fetch-accepted-then-cancelled');
   });
 
   it('a merchant acceptance retried after it took effect keeps the order accepted; a 41 since cancels it', async () => {
@@ -234,6 +235,7 @@ describe('order workflow: nothing lost, nothing stuck', () => {
     expect((await untilStatus(c.id, orderId, 'CANCELLED')).status).toBe('CANCELLED');
     expect((await sandbox.order(orderId)).orders_status_id).toBe(41);
     expect((await stack.store.getProduct('BOOT-1'))!.stock).toBe(stock);
+    await recordHistory(stack.client, orderWorkflowId(c.id, orderId), 'order-accept-retried-then-cancelled');
   });
 
   it('item 12: two orders for the last unit are never both auto-accepted', async () => {
