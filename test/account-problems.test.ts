@@ -129,4 +129,29 @@ describe('account problems', () => {
     expect(fixed.lastPoll.ok).toBe(true);
     expect(failingAbout(id)).toHaveLength(1);
   });
+
+  it('a new key during a stock push sent with the old one: that push’s refusal does not bring the back-off back', async () => {
+    // Last in this file: with a product in the store, pushes reach Spartoo (and are refused too).
+    await stack.store.upsertProducts([
+      { id: 'SHOE-1', name: 'Shoe', stock: 3, priceFinalInclTaxCents: 5000 },
+    ]);
+    await sandbox.setFaults({ latencyMs: 3000, scripts: ['xml_maj_stock.php', 'xml_maj_stock_batch.php'] });
+    try {
+      // The first poll is refused; the push that follows it waits 3 s for Spartoo's -2.
+      const { id } = await refusedConnection();
+      const partenaire = `P-${randomUUID().slice(0, 8)}`;
+      await sandbox.createMerchant(partenaire);
+      expect((await api('PATCH', `/connections/${id}`, { apiKey: partenaire })).statusCode).toBe(200);
+      const fixed = await waitFor(
+        () => get(id),
+        (c) => c.problem === null && c.lastPoll.ok === true,
+        25_000,
+      );
+      expect(fixed.problem).toBeNull();
+      expect(fixed.lastPoll.ok).toBe(true);
+      expect((await state(id)).accountBackOff).toBeUndefined();
+    } finally {
+      await sandbox.setFaults({});
+    }
+  }, 60_000);
 });

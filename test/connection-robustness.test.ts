@@ -256,6 +256,80 @@ describe('connection: nothing lost, nothing stuck', () => {
     }
   });
 
+  it('a stock push retrying for minutes holds neither the polls nor "Synchronize Orders" (issue 14)', async () => {
+    const stockScripts = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
+    await sandbox.setFaults({ failureRate: 1, scripts: stockScripts });
+    let c: { id: string; partenaire: string };
+    try {
+      c = await connection();
+      // The first cycle's push fails and is retried (ten attempts backing off to a minute).
+      await waitFor(
+        async () => (await sandbox.calls(c.partenaire)).filter((call) => stockScripts.includes(call.script)),
+        (calls) => calls.length >= 2,
+      );
+      const orderId = await sandbox.createOrder(c.partenaire, { products: [line()] });
+      const answered = await Promise.race([
+        sync(c.id),
+        new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 30_000)),
+      ]);
+      // Before the push ran beside the polls, the sync waited for the push's last attempt.
+      expect(answered).not.toBe('still waiting');
+      if (answered === 'still waiting') return;
+      expect(answered.statusCode).toBe(200);
+      expect(answered.json()).toEqual({ ordersFound: 1, ordersStarted: 1, returnsFound: 0 });
+      await waitFor(
+        async () => (await order(c.id, orderId)).status,
+        (status) => status === 'WAITING_ACCEPTANCE',
+      );
+      // The push is still under way: no stock cycle recorded yet.
+      expect((await api('GET', `/connections/${c.id}`)).json().lastStockSync).toBeNull();
+    } finally {
+      await sandbox.setFaults({});
+    }
+    // Spartoo answers again: the push's next attempt completes it, recorded as the connection's last.
+    const last = await waitFor(
+      async () => (await api('GET', `/connections/${c.id}`)).json().lastStockSync,
+      (sync) => sync?.ok === true,
+      90_000,
+    );
+    expect(last).toMatchObject({ ok: true, sizesSent: 1 });
+  }, 150_000);
+
+  it('a connection deleted during a stock push ends once the push has, refusing the push asked after it', async () => {
+    const stockScripts = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
+    await sandbox.setFaults({ failureRate: 1, scripts: stockScripts });
+    try {
+      const c = await connection();
+      await waitFor(
+        async () => (await sandbox.calls(c.partenaire)).filter((call) => stockScripts.includes(call.script)),
+        (calls) => calls.length >= 2,
+      );
+      const pressed = api('POST', `/connections/${c.id}/stock-sync`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await api('DELETE', `/connections/${c.id}`)).statusCode).toBe(204);
+      await sandbox.setFaults({});
+      const answer = await pressed;
+      expect(answer.statusCode).toBe(409);
+      expect(answer.json().detail).toMatch(/deleted|not running/);
+      const handle = stack.client.workflow.getHandle(connectionWorkflowId(c.id));
+      await handle.result();
+      // The push was not left behind: its activity closed before the workflow did.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pushStock',
+      );
+      expect(scheduled).toHaveLength(1);
+      const closed = events.filter((e) => {
+        const ended = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+        return ended && String(ended.scheduledEventId) === String(scheduled[0]!.eventId);
+      });
+      expect(closed).toHaveLength(1);
+      expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    } finally {
+      await sandbox.setFaults({});
+    }
+  });
+
   it('finished statuses are those the polls stop following', () => {
     expect(FINISHED_ORDER_STATUSES).toEqual(
       expect.arrayContaining(['SHIPPED', 'PARCEL_LOST', 'NOT_DELIVERED', 'REFUSED', 'CANCELLED']),

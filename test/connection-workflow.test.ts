@@ -263,6 +263,57 @@ describe('connection workflow', () => {
     await recordHistory(stack.client, connectionWorkflowId(c.id), 'connection-polls-on-slots');
   }, 90_000);
 
+  it('pushes stock on its own slots beside the polls, when they come more often than polls (issue 14)', async () => {
+    const c = await connection({ stockSyncIntervalSeconds: 10 });
+    // The push no longer holds the loop: the loop sleeps towards its next poll (an hour away) and a
+    // push that ends wakes it for the next stock slot, not five minutes later at the settings' reload.
+    const pushedAt = new Set<string>();
+    await waitFor(
+      async () => {
+        const at = (await api('GET', `/connections/${c.id}`)).json().lastStockSync?.at;
+        if (at) pushedAt.add(at);
+        return pushedAt.size;
+      },
+      (n) => n >= 3,
+      60_000,
+    );
+    expect(pushedAt.size).toBeGreaterThanOrEqual(3);
+    const polls = (await sandbox.calls(c.partenaire)).filter(
+      (call) => call.script === 'xml_export_orders.php' && !call.params.statut && !call.params.oID,
+    );
+    expect(polls).toHaveLength(1);
+    expect((await api('DELETE', `/connections/${c.id}`)).statusCode).toBe(204);
+    const handle = stack.client.workflow.getHandle(connectionWorkflowId(c.id));
+    await handle.result();
+    await recordHistory(stack.client, connectionWorkflowId(c.id), 'connection-stock-push-beside-polls');
+  }, 90_000);
+
+  it('"Push stock now" pressed during a push under way is answered by a whole push after it', async () => {
+    const stockScripts = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
+    const stockCalls = async (partenaire: string) =>
+      (await sandbox.calls(partenaire)).filter((call) => stockScripts.includes(call.script));
+    await sandbox.setFaults({ failureRate: 1, scripts: stockScripts });
+    try {
+      const c = await connection();
+      // The first cycle's push is retrying.
+      await waitFor(
+        () => stockCalls(c.partenaire),
+        (calls) => calls.length >= 2,
+      );
+      const pressed = api('POST', `/connections/${c.id}/stock-sync`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sandbox.setFaults({});
+      const answer = await pressed;
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toMatchObject({ errors: [], full: true });
+      // The push under way finished (one call answered), then the merchant's own push (another).
+      const answered = (await stockCalls(c.partenaire)).filter((call) => call.code === 1);
+      expect(answered).toHaveLength(2);
+    } finally {
+      await sandbox.setFaults({});
+    }
+  });
+
   it('continues as new without losing its watermark', async () => {
     const partenaire = `P-${randomUUID().slice(0, 8)}`;
     await sandbox.createOrder(partenaire, { products: [line('BOOT-40')] });

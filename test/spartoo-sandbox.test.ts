@@ -1007,6 +1007,40 @@ describe('fault injection', () => {
     expect((await ws('xml_maj_orders.php', { oID, statut: 2 })).code).toBe(1);
   });
 
+  it('injects faults only into the webservices named in scripts; an unknown script is a 400', async () => {
+    const unknown = await admin('PUT', '/_sandbox/faults', { failureRate: 1, scripts: ['xml_nope.php'] });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.json)).toMatch(/scripts/);
+    expect((await admin('GET', '/_sandbox/faults')).json.failureRate).toBe(0);
+    const oID = await newOrder();
+    const set = await admin('PUT', '/_sandbox/faults', {
+      failureRate: 1,
+      rateLimitPerHour: 1,
+      scripts: ['xml_maj_stock.php', 'xml_maj_stock_batch.php'],
+    });
+    expect(set.json.scripts).toEqual(['xml_maj_stock.php', 'xml_maj_stock_batch.php']);
+    try {
+      // The orders' webservices answer, however many calls (the quota counts only the faulted scripts).
+      for (let i = 0; i < 3; i++) expect((await ws('xml_export_orders.php', { oID })).code).toBe(1);
+      await fetch(`${base}/mp/xml_maj_stock.php`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          partenaire: KEY,
+          reference_partenaire: 'R',
+          products_size_reference: 'R-1',
+          products_quantity: '3',
+        }),
+      }).catch(() => undefined);
+      const faulted = (await admin('GET', `/_sandbox/calls?partenaire=${KEY}`)).json as {
+        script: string;
+        fault?: string;
+      }[];
+      expect(faulted.filter((c) => c.fault).map((c) => c.script)).toEqual(['xml_maj_stock.php']);
+    } finally {
+      await admin('PUT', '/_sandbox/faults', {});
+    }
+  });
+
   it('answers broken XML when malformed', async () => {
     await admin('PUT', '/_sandbox/faults', { malformedRate: 1 });
     for (let i = 0; i < 6; i++) {

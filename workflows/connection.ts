@@ -58,6 +58,11 @@ const PATCH = {
   answerWhenDeleted: 'answer-requests-when-deleted',
   /** Cycles on the connection's own slots (domain/cycle-slots.ts) and runs of CYCLES_PER_RUN. */
   slots: 'cycles-on-slots',
+  /**
+   * The stock push runs beside the polls: a push retrying -429 for minutes no longer holds the
+   * scheduled polls and "Synchronize Orders" (issue 14). Before it, the loop awaited each push.
+   */
+  pushBesidePolls: 'stock-push-beside-polls',
 } as const;
 
 /**
@@ -143,6 +148,14 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let stockServing = 0;
   let lastPoll: CycleOutcome<PollResult> = {};
   let lastStock: CycleOutcome<StockPushResult> = {};
+  /** A stock push is under way beside the polls (PATCH.pushBesidePolls): none other starts meanwhile. */
+  let pushing = false;
+  /** Such a push ended while the loop slept (until `sleepUntil`); the next one is due at `nextPushAt`. */
+  let pushEnded = false;
+  let sleepUntil = 0;
+  let nextPushAt = 0;
+  /** Settings changes signalled so far: a push under way when one comes was sent with the old ones. */
+  let settingsChanges = 0;
 
   const pulls = () => !!settings && settings.active && settings.syncLevel === 'ORDERS_AND_STOCK';
   const pushes = () => !!settings && settings.active;
@@ -163,6 +176,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   });
   setHandler(settingsChangedSignal, () => {
     wake = true;
+    settingsChanges++;
   });
   setHandler(
     syncOrdersUpdate,
@@ -209,13 +223,90 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       ? nextSlotMs(connectionId, seconds * 1000, Date.parse(last))
       : Date.parse(last) + seconds * 1000;
   const due = (last: string | undefined, seconds: number) => !last || Date.now() >= nextAt(last, seconds);
+  /** A push is asked for, or due on the connection's stock slots. */
+  const stockDue = () =>
+    stockAsked > stockDone ||
+    (!!settings && pushes() && due(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds)));
+  /**
+   * The loop sleeps without the stock's slot while a push is under way: once it ends, it wakes the loop
+   * if the next push is due before the sleep would end (never in runs from before PATCH.pushBesidePolls).
+   */
+  const pushEndedEarly = () => pushEnded && nextPushAt < sleepUntil;
   const cyclesPerRun = () =>
     input.maxCyclesPerRun ?? (patched(PATCH.slots) ? CYCLES_PER_RUN : CYCLES_PER_RUN_BEFORE_SLOTS);
+
+  /** One stock cycle, answering the "Push stock now" requests up to `serving`. */
+  const stockCycle = async (serving: number): Promise<void> => {
+    if (!settings || !pushes()) {
+      lastStock = { refused: 'The connection is disabled' };
+      stockDone = serving;
+      return;
+    }
+    // "Push stock now" is what a merchant presses when Spartoo's stock looks wrong: every size,
+    // from the start. Automatic cycles push what changed, and everything at most every 6 hours.
+    const manual = stockAsked > stockDone;
+    const startedAt = carry.lastStockPushAt!;
+    const changesAtStart = settingsChanges;
+    // A push beside the polls may end after the loop took a settings change (a new key) and lifted
+    // the account back-off: a refusal of the old settings must not bring it back.
+    const record = (answer: { problem: unknown } | undefined) => {
+      if (!pushing || settingsChanges === changesAtStart) recorded(answer);
+    };
+    const full =
+      manual ||
+      !carry.lastFullStockPushAt ||
+      Date.now() - Date.parse(carry.lastFullStockPushAt) >= FULL_STOCK_PUSH_MS;
+    // An automatic full push an earlier cycle could not finish goes on from where it stopped.
+    if (full && !manual) carry.fullStockPushStartedAt ??= startedAt;
+    try {
+      const result = await stock.pushStock({
+        connectionId,
+        full,
+        fullSince: full && !manual ? carry.fullStockPushStartedAt : undefined,
+      });
+      if (full) {
+        carry.lastFullStockPushAt = startedAt;
+        delete carry.fullStockPushStartedAt;
+      }
+      lastStock = { result: { ...result, full } };
+      record(
+        await local.recordCycle({
+          connectionId,
+          kind: 'stock',
+          result: {
+            at: startedAt,
+            ok: result.errors.length === 0,
+            full,
+            sizesSent: result.sizesSent,
+            errors: result.errors.length,
+          },
+        }),
+      );
+    } catch (err) {
+      lastStock = { error: failureMessage(err) };
+      record(
+        await local.recordCycle({
+          connectionId,
+          kind: 'stock',
+          result: { at: startedAt, ok: false, error: lastStock.error },
+          problem: accountProblem(err),
+        }),
+      );
+    }
+    stockDone = serving;
+    if (pushing) {
+      pushEnded = true;
+      nextPushAt = pushes() ? nextAt(startedAt, every(settings.stockSyncIntervalSeconds)) : Infinity;
+      pushing = false;
+    }
+  };
 
   for (;;) {
     settings = await local.loadConnectionSettings({ connectionId });
     if (!settings || deleted) {
       deleted = true;
+      // A push under way finishes first, as when the loop awaited it (and answers its requests).
+      await condition(() => !pushing);
       // Requests still waiting are answered (the connection is gone) before the workflow ends.
       if (patched(PATCH.answerWhenDeleted)) await condition(allHandlersFinished);
       return;
@@ -274,68 +365,24 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       pollsDone = serving;
     }
 
-    if (
-      stockAsked > stockDone ||
-      (pushes() && due(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds)))
-    ) {
+    if (!pushing && stockDue()) {
       const serving = stockAsked;
       stockServing = serving;
       carry.lastStockPushAt = new Date().toISOString();
-      if (pushes()) {
-        // "Push stock now" is what a merchant presses when Spartoo's stock looks wrong: every size,
-        // from the start. Automatic cycles push what changed, and everything at most every 6 hours.
-        const manual = stockAsked > stockDone;
-        const full =
-          manual ||
-          !carry.lastFullStockPushAt ||
-          Date.now() - Date.parse(carry.lastFullStockPushAt) >= FULL_STOCK_PUSH_MS;
-        // An automatic full push an earlier cycle could not finish goes on from where it stopped.
-        if (full && !manual) carry.fullStockPushStartedAt ??= carry.lastStockPushAt;
-        try {
-          const result = await stock.pushStock({
-            connectionId,
-            full,
-            fullSince: full && !manual ? carry.fullStockPushStartedAt : undefined,
-          });
-          if (full) {
-            carry.lastFullStockPushAt = carry.lastStockPushAt;
-            delete carry.fullStockPushStartedAt;
-          }
-          lastStock = { result: { ...result, full } };
-          const answer = await local.recordCycle({
-            connectionId,
-            kind: 'stock',
-            result: {
-              at: carry.lastStockPushAt,
-              ok: result.errors.length === 0,
-              full,
-              sizesSent: result.sizesSent,
-              errors: result.errors.length,
-            },
-          });
-          recorded(answer);
-        } catch (err) {
-          lastStock = { error: failureMessage(err) };
-          recorded(
-            await local.recordCycle({
-              connectionId,
-              kind: 'stock',
-              result: { at: carry.lastStockPushAt, ok: false, error: lastStock.error },
-              problem: accountProblem(err),
-            }),
-          );
-        }
+      if (pushes() && patched(PATCH.pushBesidePolls)) {
+        // Not awaited: the loop goes on polling; it wakes when the push ends (woken, below).
+        pushing = true;
+        void stockCycle(serving);
       } else {
-        lastStock = { refused: 'The connection is disabled' };
+        await stockCycle(serving);
       }
-      stockDone = serving;
     }
 
     state.cycles++;
-    const idle = pollsAsked === pollsDone && stockAsked === stockDone;
+    const idle = pollsAsked === pollsDone && stockAsked === stockDone && !pushing;
     if (idle && (workflowInfo().continueAsNewSuggested || state.cycles >= cyclesPerRun())) {
       await condition(allHandlersFinished);
-      if (pollsAsked === pollsDone && stockAsked === stockDone) {
+      if (pollsAsked === pollsDone && stockAsked === stockDone && !pushing) {
         await continueAsNew<typeof connectionWorkflow>({
           connectionId,
           carry: { ...carry, runs: (carry.runs ?? 0) + 1, pendingPoll: false, pendingStockPush: false },
@@ -349,13 +396,25 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       last ? Math.max(0, nextAt(last, seconds) - Date.now()) : 0;
     const waits = [
       ...(pulls() ? [untilDue(carry.lastPollAt, every(settings.pollIntervalSeconds))] : []),
-      ...(pushes() ? [untilDue(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds))] : []),
+      ...(pushes() && !pushing
+        ? [untilDue(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds))]
+        : []),
     ];
     // Settings are read again at least every few minutes, so a change whose signal was lost (or a
     // disabled connection enabled again) is never missed for long.
-    const woken = () => deleted || wake || pollsAsked > pollsDone || stockAsked > stockDone;
-    if (waits.length) await condition(woken, Math.max(1000, Math.min(SETTINGS_RELOAD_MS, ...waits)));
-    else if (patched(PATCH.disabledWakes)) await condition(woken, SETTINGS_RELOAD_MS);
-    else await condition(woken);
+    const woken = () =>
+      deleted || wake || pollsAsked > pollsDone || (!pushing && stockAsked > stockDone) || pushEndedEarly();
+    pushEnded = false;
+    if (waits.length) {
+      const sleepMs = Math.max(1000, Math.min(SETTINGS_RELOAD_MS, ...waits));
+      sleepUntil = Date.now() + sleepMs;
+      await condition(woken, sleepMs);
+    } else if (patched(PATCH.disabledWakes)) {
+      sleepUntil = Date.now() + SETTINGS_RELOAD_MS;
+      await condition(woken, SETTINGS_RELOAD_MS);
+    } else {
+      sleepUntil = Number.POSITIVE_INFINITY;
+      await condition(woken);
+    }
   }
 }

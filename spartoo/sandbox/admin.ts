@@ -47,7 +47,7 @@ import {
   type SandboxReturn,
   type SandboxState,
 } from './state';
-import { spartooOrderTransition } from './webservices';
+import { SCRIPTS, spartooOrderTransition } from './webservices';
 
 /** A value as a test may give it: text or number; null leaves the tag out of Spartoo's documents. */
 const scalar = z.union([z.string(), z.number()]).transform(String);
@@ -113,6 +113,11 @@ const faultsInput = z.object({
   rateLimitPerHour: z.number().int().min(0).optional().default(0),
   malformedRate: rate,
   timeoutRate: rate,
+  /** Only these webservices fail (say, the stock push's while the polls answer); all when absent. */
+  scripts: z
+    .array(z.enum(Object.keys(SCRIPTS) as [string, ...string[]]))
+    .min(1)
+    .optional(),
 });
 
 class InputError extends Error {}

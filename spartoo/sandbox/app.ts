@@ -7,7 +7,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerAdminRoutes } from './admin';
 import { type FormBody, parseMultipart, parseUrlEncoded, type UploadedFile } from './form';
-import { type CallRecord, type FaultKind, SandboxState } from './state';
+import { type CallRecord, type FaultKind, NO_FAULTS, SandboxState } from './state';
 import { renderAnswer, runScript, SCRIPTS, type SpartooScript } from './webservices';
 
 export interface SandboxOptions {
@@ -69,14 +69,14 @@ export function createSandbox(options: SandboxOptions = {}): FastifyInstance {
     const files = formFiles(request);
     const partenaire = params.partenaire?.trim() ?? '';
     const call = state.recordCall(partenaire, name, params);
-    const faults = state.faults;
+    const faults = state.faultsFor(name);
     const random = state.random;
 
     if (faults.latencyMs > 0 && (await waits.wait(faults.latencyMs, reply)) === 'closed') {
       return abandon(reply, call, null);
     }
     // Every fault that loses the call is decided before the script runs: such a call changed nothing.
-    if (state.overHourlyQuota(partenaire)) {
+    if (faults !== NO_FAULTS && state.overHourlyQuota(partenaire)) {
       call.fault = 'rate_limited';
       return sendXml(reply, call, renderAnswer(script.shape, { code: -429 }), -429);
     }

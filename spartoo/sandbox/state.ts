@@ -178,6 +178,8 @@ export interface FaultConfig {
   rateLimitPerHour: number;
   malformedRate: number;
   timeoutRate: number;
+  /** The webservices (script names) the faults apply to; every one when absent. */
+  scripts?: string[];
 }
 
 export const NO_FAULTS: FaultConfig = {
@@ -253,6 +255,12 @@ export class SandboxState {
     this.calls.push({ partenaire, record });
     if (this.calls.length > MAX_CALLS) this.calls.splice(0, this.calls.length - MAX_CALLS);
     return record;
+  }
+
+  /** The faults a call to this webservice meets: none when they are set for other scripts only. */
+  faultsFor(script: string): FaultConfig {
+    const { scripts } = this.faults;
+    return !scripts || scripts.includes(script) ? this.faults : NO_FAULTS;
   }
 
   /** Counts a call against the merchant's hourly quota; true when it is over. */

@@ -58,7 +58,7 @@ export async function startSandbox() {
         'GET',
         `/_sandbox/stock?partenaire=${encodeURIComponent(partenaire)}`,
       ),
-    setFaults: (faults: Record<string, number>) => admin('PUT', '/_sandbox/faults', faults),
+    setFaults: (faults: Record<string, unknown>) => admin('PUT', '/_sandbox/faults', faults),
     calls: (partenaire: string) =>
       admin<{ script: string; params: Record<string, string>; code: number }[]>(
         'GET',
