@@ -125,7 +125,7 @@ export const storeProducts = pgTable(
     // Each order finds its products by the connection's identification attribute, trimmed
     // (store/database-store.ts `keyColumn`): without these, every lookup read the whole catalogue
     // (45 ms of CPU per lookup with 100 000 sizes on PGlite, two lookups per order). An attribute of
-    // `attributes` is still looked up by reading the catalogue (README "Built-in store").
+    // `attributes` gets its index at its first lookup (store/database-store.ts `attributeKeyIndex`).
     index('store_products_id_trim_idx').on(sql`trim(${t.id})`),
     index('store_products_sku_trim_idx').on(sql`trim(${t.sku})`),
     index('store_products_ean_trim_idx').on(sql`trim(${t.ean})`),

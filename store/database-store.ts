@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { stockSent, storeOrders, storeProducts, storeRestocks } from '../db/schema';
@@ -73,6 +74,27 @@ function keyColumn(attribute: string) {
 }
 
 /**
+ * The index a lookup by an attribute of `attributes` is served by: `keyColumn`'s expression for that
+ * name, named from it, created the first time a lookup needs it (`createDatabaseStore`). One index a
+ * name a connection uses rather than one over every attribute: that one made every catalogue write
+ * 30 to 40 % dearer (BENCHMARKS.md), for merchants who identify products otherwise too.
+ */
+export function attributeKeyIndex(attribute: string) {
+  const name = attribute.replace(/^attributes\./, '');
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  // The name is the merchant's: an escape string literal, its backslashes and quotes escaped, reads the
+  // same whatever standard_conforming_strings says.
+  const literal = `E'${name.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const index = `store_products_attribute_${hash}_idx`;
+  return {
+    name: index,
+    create: sql.raw(
+      `create index if not exists "${index}" on "store_products" (trim("attributes" ->> ${literal}))`,
+    ),
+  };
+}
+
+/**
  * The key as the stock push writes it in the ledger, or null where SQL cannot be sure to match
  * productKey (domain/product-keys.ts): a JSON number in the attributes (its text may differ from
  * JavaScript's) is null, so such a product stays a candidate rather than being wrongly skipped.
@@ -128,11 +150,26 @@ export function createDatabaseStore(db: Database) {
     return row && toShopOrder(row);
   };
 
+  /** Attribute names whose index this process has seen to (attributeKeyIndex). */
+  const indexedAttributes = new Set<string>();
+  /** The first lookup by an attribute of `attributes` creates its index (about 1 s at 100 000 sizes). */
+  const lookUpBy = async (attribute: string) => {
+    if (!attribute.startsWith('attributes.') || indexedAttributes.has(attribute)) return;
+    try {
+      await db.execute(attributeKeyIndex(attribute).create);
+      indexedAttributes.add(attribute);
+    } catch {
+      // Two processes creating it at once, or a name PostgreSQL refuses: the lookup reads the catalogue,
+      // and the next one tries again.
+    }
+  };
+
   const store = {
     kind: 'builtin' as const,
 
     async productsByKeys(attribute: string, keys: string[]): Promise<StoreProduct[]> {
       if (keys.length === 0) return [];
+      await lookUpBy(attribute);
       const rows = await db
         .select()
         .from(storeProducts)
@@ -148,6 +185,7 @@ export function createDatabaseStore(db: Database) {
         return order && { order, created: false };
       };
       const keys = [...new Set(request.lines.map((l) => l.key))];
+      await lookUpBy(request.identificationAttribute);
       const rows = keys.length
         ? await db
             .select()

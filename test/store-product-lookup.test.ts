@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/client';
-import { createDatabaseStore } from '../store/database-store';
+import { attributeKeyIndex, createDatabaseStore } from '../store/database-store';
 import { databaseKinds, openTestDatabase } from './support/databases';
 
 /** A raw query as a driver ran it: its text and parameters. */
@@ -15,7 +15,8 @@ interface RawQuery {
  * The built-in store finds an order's products by the identification attribute, trimmed
  * (store/database-store.ts `keyColumn`). With a merchant's catalogue of 100 000 sizes a lookup that reads
  * the whole table cost 45 ms of CPU on PGlite, twice an order: the lookup by id, sku or ean must be
- * served by an index (migration 0009). Checked on the query the store itself sends, with sequential
+ * served by an index (migration 0009), by an attribute of `attributes` by the index its first lookup
+ * creates (`attributeKeyIndex`). Checked on the query the store itself sends, with sequential
  * scans discouraged so that the plan names an index only when one matches the expression.
  */
 describe.each(databaseKinds())('the built-in store’s product lookup (%s)', (kind) => {
@@ -61,7 +62,7 @@ describe.each(databaseKinds())('the built-in store’s product lookup (%s)', (ki
     } finally {
       spy.mockRestore();
     }
-    const query = seen.find((q) => q.text.includes('from "store_products" where trim('));
+    const query = seen.find((q) => q.text.includes('from "store_products" where'));
     if (!query) throw new Error(`no product lookup among ${seen.length} queries`);
     return query;
   }
@@ -75,6 +76,48 @@ describe.each(databaseKinds())('the built-in store’s product lookup (%s)', (ki
     expect(products.map((p) => p.id)).toEqual(['P7']);
     const query = await lookupQuery(attribute, key);
     expect(await planOf(handle, query)).toContain(`store_products_${attribute}_trim_idx`);
+  });
+
+  it('finds the products by an attribute of `attributes` through the index its first lookup created', async () => {
+    expect((await store.productsByKeys('attributes.size', ['7'])).map((p) => p.id)).toEqual(['P7']);
+    const query = await lookupQuery('attributes.size', '7');
+    expect(await planOf(handle, query)).toContain(attributeKeyIndex('attributes.size').name);
+  });
+
+  it('names the index of any attribute name, quotes and backslashes included', async () => {
+    const attribute = `attributes.it's\\"odd"`;
+    const name = attribute.slice('attributes.'.length);
+    await store.upsertProducts([
+      {
+        id: 'ODD',
+        reference: 'R',
+        name: 'Odd',
+        stock: 1,
+        priceFinalInclTaxCents: 100,
+        attributes: { [name]: ' x ' },
+      },
+    ]);
+    expect((await store.productsByKeys(attribute, ['x'])).map((p) => p.id)).toEqual(['ODD']);
+    const query = await lookupQuery(attribute, 'x');
+    expect(await planOf(handle, query)).toContain(attributeKeyIndex(attribute).name);
+    expect(attributeKeyIndex(attribute).name).not.toBe(attributeKeyIndex('attributes.size').name);
+  });
+
+  it('compares an attribute trimmed, as before the index: several keys, other attributes, odd characters', async () => {
+    await store.upsertProducts(
+      (
+        [
+          { id: 'PAD', attributes: { size: '  44 ½ ', colour: 'red' } },
+          { id: 'QUOTE', attributes: { size: 'Taille "L" \\ 2' } },
+          { id: 'OTHER', attributes: { colour: '44 ½' } },
+          { id: 'NONE', attributes: {} },
+        ] as { id: string; attributes: Record<string, string> }[]
+      ).map((p) => ({ ...p, reference: 'R', name: p.id, stock: 1, priceFinalInclTaxCents: 100 })),
+    );
+    const found = await store.productsByKeys('attributes.size', ['44 ½', 'Taille "L" \\ 2', '12', 'nope']);
+    expect(found.map((p) => p.id)).toEqual(['P12', 'PAD', 'QUOTE']);
+    expect((await store.productsByKeys('attributes.colour', ['red'])).map((p) => p.id)).toEqual(['PAD']);
+    expect(await store.productsByKeys('attributes.size', [' 44 ½'])).toEqual([]);
   });
 });
 
