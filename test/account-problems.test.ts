@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionStateQuery, connectionWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
-import { type Sandbox, startSandbox } from './support/sandbox';
+import { type Sandbox, STOCK_SCRIPTS, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
@@ -135,7 +135,7 @@ describe('account problems', () => {
     await stack.store.upsertProducts([
       { id: 'SHOE-1', name: 'Shoe', stock: 3, priceFinalInclTaxCents: 5000 },
     ]);
-    await sandbox.setFaults({ latencyMs: 3000, scripts: ['xml_maj_stock.php', 'xml_maj_stock_batch.php'] });
+    await sandbox.setFaults({ latencyMs: 3000, scripts: STOCK_SCRIPTS });
     try {
       // The first poll is refused; the push that follows it waits 3 s for Spartoo's -2.
       const { id } = await refusedConnection();

@@ -7,7 +7,7 @@ import { createWorkflowGateway } from '../runtime/workflow-gateway';
 import { createSpartooClient } from '../spartoo/client';
 import { formatSpartooDateTime } from '../spartoo/values';
 import { connectionWorkflowId, returnWorkflowId } from '../workflows/messages';
-import { type Sandbox, startSandbox } from './support/sandbox';
+import { type Sandbox, STOCK_SCRIPTS, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
 
@@ -257,14 +257,13 @@ describe('connection: nothing lost, nothing stuck', () => {
   });
 
   it('a stock push retrying for minutes holds neither the polls nor "Synchronize Orders" (issue 14)', async () => {
-    const stockScripts = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
-    await sandbox.setFaults({ failureRate: 1, scripts: stockScripts });
+    await sandbox.setFaults({ failureRate: 1, scripts: STOCK_SCRIPTS });
     let c: { id: string; partenaire: string };
     try {
       c = await connection();
       // The first cycle's push fails and is retried (ten attempts backing off to a minute).
       await waitFor(
-        async () => (await sandbox.calls(c.partenaire)).filter((call) => stockScripts.includes(call.script)),
+        () => sandbox.stockCalls(c.partenaire),
         (calls) => calls.length >= 2,
       );
       const orderId = await sandbox.createOrder(c.partenaire, { products: [line()] });
@@ -296,12 +295,11 @@ describe('connection: nothing lost, nothing stuck', () => {
   }, 150_000);
 
   it('a connection deleted during a stock push ends once the push has, refusing the push asked after it', async () => {
-    const stockScripts = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
-    await sandbox.setFaults({ failureRate: 1, scripts: stockScripts });
+    await sandbox.setFaults({ failureRate: 1, scripts: STOCK_SCRIPTS });
     try {
       const c = await connection();
       await waitFor(
-        async () => (await sandbox.calls(c.partenaire)).filter((call) => stockScripts.includes(call.script)),
+        () => sandbox.stockCalls(c.partenaire),
         (calls) => calls.length >= 2,
       );
       const pressed = api('POST', `/connections/${c.id}/stock-sync`);

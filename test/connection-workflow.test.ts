@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotPhaseMs } from '../domain/cycle-slots';
 import { connectionStateQuery, connectionWorkflowId, orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
-import { type Sandbox, startSandbox } from './support/sandbox';
+import { type Sandbox, STOCK_SCRIPTS, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
 
@@ -289,15 +289,12 @@ describe('connection workflow', () => {
   }, 90_000);
 
   it('"Push stock now" pressed during a push under way is answered by a whole push after it', async () => {
-    const stockScripts = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
-    const stockCalls = async (partenaire: string) =>
-      (await sandbox.calls(partenaire)).filter((call) => stockScripts.includes(call.script));
-    await sandbox.setFaults({ failureRate: 1, scripts: stockScripts });
+    await sandbox.setFaults({ failureRate: 1, scripts: STOCK_SCRIPTS });
     try {
       const c = await connection();
       // The first cycle's push is retrying.
       await waitFor(
-        () => stockCalls(c.partenaire),
+        () => sandbox.stockCalls(c.partenaire),
         (calls) => calls.length >= 2,
       );
       const pressed = api('POST', `/connections/${c.id}/stock-sync`);
@@ -307,7 +304,7 @@ describe('connection workflow', () => {
       expect(answer.statusCode).toBe(200);
       expect(answer.json()).toMatchObject({ errors: [], full: true });
       // The push under way finished (one call answered), then the merchant's own push (another).
-      const answered = (await stockCalls(c.partenaire)).filter((call) => call.code === 1);
+      const answered = (await sandbox.stockCalls(c.partenaire)).filter((call) => call.code === 1);
       expect(answered).toHaveLength(2);
     } finally {
       await sandbox.setFaults({});

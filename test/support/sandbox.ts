@@ -11,6 +11,9 @@ export interface SandboxOrderLine {
   products_final_price?: string;
 }
 
+/** The stock push's webservices: faults given `scripts: STOCK_SCRIPTS` fail the push while polls answer. */
+export const STOCK_SCRIPTS = ['xml_maj_stock.php', 'xml_maj_stock_batch.php'];
+
 /** Calls one admin route of the sandbox at `address` (its root URL): status and JSON body, whatever they are. */
 export async function callSandboxAdmin(address: string, method: string, path: string, body?: unknown) {
   const response = await fetch(new URL(path, address), {
@@ -34,6 +37,11 @@ export async function startSandbox() {
     if (status >= 300) throw new Error(`sandbox ${method} ${path}: ${status} ${JSON.stringify(json)}`);
     return json as T;
   };
+  const calls = (partenaire: string) =>
+    admin<{ script: string; params: Record<string, string>; code: number }[]>(
+      'GET',
+      `/_sandbox/calls?partenaire=${encodeURIComponent(partenaire)}`,
+    );
   return {
     app,
     baseUrl: `${address}/mp/`,
@@ -59,11 +67,10 @@ export async function startSandbox() {
         `/_sandbox/stock?partenaire=${encodeURIComponent(partenaire)}`,
       ),
     setFaults: (faults: Record<string, unknown>) => admin('PUT', '/_sandbox/faults', faults),
-    calls: (partenaire: string) =>
-      admin<{ script: string; params: Record<string, string>; code: number }[]>(
-        'GET',
-        `/_sandbox/calls?partenaire=${encodeURIComponent(partenaire)}`,
-      ),
+    calls,
+    /** The stock push's calls from this merchant, in order. */
+    stockCalls: async (partenaire: string) =>
+      (await calls(partenaire)).filter((call) => STOCK_SCRIPTS.includes(call.script)),
     close: () => app.close(),
   };
 }
