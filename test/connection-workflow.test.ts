@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slotPhaseMs } from '../domain/cycle-slots';
+import { nextSlotMs, slotPhaseMs } from '../domain/cycle-slots';
 import { connectionStateQuery, connectionWorkflowId, orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import { type Sandbox, STOCK_SCRIPTS, startSandbox } from './support/sandbox';
@@ -60,6 +60,27 @@ describe('connection workflow', () => {
   }
 
   const sync = async (id: string) => api('POST', `/connections/${id}/sync`);
+  /** The connection workflow's stock pushes, from its history: when each was scheduled and ended, full or not. */
+  const pushesOf = async (id: string) => {
+    const events =
+      (await stack.client.workflow.getHandle(connectionWorkflowId(id)).fetchHistory()).events ?? [];
+    const at = (e: (typeof events)[number]) =>
+      Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    return events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pushStock')
+      .map((scheduled) => {
+        const input = scheduled.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
+        const ended = events.find((e) => {
+          const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+          return closed && String(closed.scheduledEventId) === String(scheduled.eventId);
+        });
+        return {
+          scheduledAt: at(scheduled),
+          endedAt: ended ? at(ended) : undefined,
+          full: (JSON.parse(Buffer.from(input ?? []).toString()) as { full: boolean }).full,
+        };
+      });
+  };
   const status = async (connectionId: string, orderId: string) =>
     (await stack.orders.get(connectionId, orderId))?.status;
 
@@ -288,6 +309,35 @@ describe('connection workflow', () => {
     await recordHistory(stack.client, connectionWorkflowId(c.id), 'connection-stock-push-beside-polls');
   }, 90_000);
 
+  it('a push that outlasts its slot is followed by the next at once, not at the next wake', async () => {
+    await sandbox.setFaults({ failureRate: 1, scripts: STOCK_SCRIPTS });
+    let c: { id: string; partenaire: string };
+    try {
+      c = await connection({ stockSyncIntervalSeconds: 10 });
+      // The first push retries (backing off 1, 2, 4, 8, 16 s) until its next slot has passed.
+      const state = await waitFor(
+        () => stack.client.workflow.getHandle(connectionWorkflowId(c.id)).query(connectionStateQuery),
+        (s) => !!s.lastStockPushAt,
+      );
+      const slot = nextSlotMs(c.id, 10_000, Date.parse(state.lastStockPushAt!));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, slot - Date.now()) + 1000));
+      expect((await api('GET', `/connections/${c.id}`)).json().lastStockSync).toBeNull();
+    } finally {
+      await sandbox.setFaults({});
+    }
+    // The push's next attempt (at most 16 s away) completes it, past its slot; the next push follows.
+    const pushes = await waitFor(
+      () => pushesOf(c.id),
+      (list) => list.length >= 2,
+      45_000,
+    );
+    const [first, next] = pushes;
+    expect(first).toMatchObject({ full: true, endedAt: expect.any(Number) });
+    expect(first!.endedAt!).toBeGreaterThan(nextSlotMs(c.id, 10_000, first!.scheduledAt));
+    // At once; without the wake at the push's end, at the settings' reload (5 minutes).
+    expect(next!.scheduledAt - first!.endedAt!).toBeLessThan(3_000);
+  }, 120_000);
+
   it('"Push stock now" pressed during a push under way is answered by a whole push after it', async () => {
     await sandbox.setFaults({ failureRate: 1, scripts: STOCK_SCRIPTS });
     try {
@@ -303,9 +353,11 @@ describe('connection workflow', () => {
       const answer = await pressed;
       expect(answer.statusCode).toBe(200);
       expect(answer.json()).toMatchObject({ errors: [], full: true });
-      // The push under way finished (one call answered), then the merchant's own push (another).
-      const answered = (await sandbox.stockCalls(c.partenaire)).filter((call) => call.code === 1);
-      expect(answered).toHaveLength(2);
+      // The push under way ended, then the merchant's own push started.
+      const [automatic, manual, ...more] = await pushesOf(c.id);
+      expect(more).toEqual([]);
+      expect(manual).toMatchObject({ full: true, endedAt: expect.any(Number) });
+      expect(manual!.scheduledAt).toBeGreaterThanOrEqual(automatic!.endedAt!);
     } finally {
       await sandbox.setFaults({});
     }

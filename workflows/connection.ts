@@ -228,8 +228,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     stockAsked > stockDone ||
     (!!settings && pushes() && due(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds)));
   /**
-   * The loop sleeps without the stock's slot while a push is under way: once it ends, it wakes the loop
-   * if the next push is due before the sleep would end (never in runs from before PATCH.pushBesidePolls).
+   * A push that ends wakes the loop if the next one is due before the loop's sleep would end: it outlasted
+   * its slot, or the back-off it lifted brought it nearer (never in runs from before PATCH.pushBesidePolls).
    */
   const pushEndedEarly = () => pushEnded && nextPushAt < sleepUntil;
   const cyclesPerRun = () =>
@@ -394,11 +394,14 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     // Sleep until the next cycle is due, or a change or a request wakes us.
     const untilDue = (last: string | undefined, seconds: number) =>
       last ? Math.max(0, nextAt(last, seconds) - Date.now()) : 0;
+    // A push under way counts on ending before its next slot; one that outlasts it leaves its slot out
+    // (no wake every second) and wakes the loop when it ends (pushEndedEarly).
+    const untilStock = pushes()
+      ? untilDue(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds))
+      : undefined;
     const waits = [
       ...(pulls() ? [untilDue(carry.lastPollAt, every(settings.pollIntervalSeconds))] : []),
-      ...(pushes() && !pushing
-        ? [untilDue(carry.lastStockPushAt, every(settings.stockSyncIntervalSeconds))]
-        : []),
+      ...(untilStock !== undefined && !(pushing && untilStock === 0) ? [untilStock] : []),
     ];
     // Settings are read again at least every few minutes, so a change whose signal was lost (or a
     // disabled connection enabled again) is never missed for long.

@@ -38,7 +38,7 @@ export async function startSandbox() {
     return json as T;
   };
   const calls = (partenaire: string) =>
-    admin<{ script: string; params: Record<string, string>; code: number }[]>(
+    admin<{ at: string; script: string; params: Record<string, string>; code: number; fault?: string }[]>(
       'GET',
       `/_sandbox/calls?partenaire=${encodeURIComponent(partenaire)}`,
     );
