@@ -7,6 +7,7 @@ import { createWorkflowGateway } from '../runtime/workflow-gateway';
 import { createSpartooClient } from '../spartoo/client';
 import { formatSpartooDateTime } from '../spartoo/values';
 import { connectionWorkflowId, returnWorkflowId } from '../workflows/messages';
+import { stockPushesOf } from './support/histories';
 import { type Sandbox, STOCK_SCRIPTS, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
@@ -262,10 +263,7 @@ describe('connection: nothing lost, nothing stuck', () => {
     try {
       c = await connection();
       // The first cycle's push fails and is retried (ten attempts backing off to a minute).
-      await waitFor(
-        () => sandbox.stockCalls(c.partenaire),
-        (calls) => calls.length >= 2,
-      );
+      await sandbox.stockPushRetrying(c.partenaire);
       const orderId = await sandbox.createOrder(c.partenaire, { products: [line()] });
       const answered = await Promise.race([
         sync(c.id),
@@ -298,10 +296,7 @@ describe('connection: nothing lost, nothing stuck', () => {
     await sandbox.setFaults({ failureRate: 1, scripts: STOCK_SCRIPTS });
     try {
       const c = await connection();
-      await waitFor(
-        () => sandbox.stockCalls(c.partenaire),
-        (calls) => calls.length >= 2,
-      );
+      await sandbox.stockPushRetrying(c.partenaire);
       const pressed = api('POST', `/connections/${c.id}/stock-sync`);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect((await api('DELETE', `/connections/${c.id}`)).statusCode).toBe(204);
@@ -312,16 +307,10 @@ describe('connection: nothing lost, nothing stuck', () => {
       const handle = stack.client.workflow.getHandle(connectionWorkflowId(c.id));
       await handle.result();
       // The push was not left behind: its activity closed before the workflow did.
+      const pushes = await stockPushesOf(stack.client, connectionWorkflowId(c.id));
+      expect(pushes).toHaveLength(1);
+      expect(pushes[0]!.endedAt).toEqual(expect.any(Number));
       const events = (await handle.fetchHistory()).events ?? [];
-      const scheduled = events.filter(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pushStock',
-      );
-      expect(scheduled).toHaveLength(1);
-      const closed = events.filter((e) => {
-        const ended = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
-        return ended && String(ended.scheduledEventId) === String(scheduled[0]!.eventId);
-      });
-      expect(closed).toHaveLength(1);
       expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
     } finally {
       await sandbox.setFaults({});

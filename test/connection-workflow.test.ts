@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextSlotMs, slotPhaseMs } from '../domain/cycle-slots';
 import { connectionStateQuery, connectionWorkflowId, orderWorkflowId } from '../workflows/messages';
-import { recordHistory } from './support/histories';
+import { recordHistory, stockPushesOf } from './support/histories';
 import { type Sandbox, STOCK_SCRIPTS, startSandbox } from './support/sandbox';
 import { startTestStack, type TestStack } from './support/stack';
 import { waitFor } from './support/wait';
@@ -60,27 +60,6 @@ describe('connection workflow', () => {
   }
 
   const sync = async (id: string) => api('POST', `/connections/${id}/sync`);
-  /** The connection workflow's stock pushes, from its history: when each was scheduled and ended, full or not. */
-  const pushesOf = async (id: string) => {
-    const events =
-      (await stack.client.workflow.getHandle(connectionWorkflowId(id)).fetchHistory()).events ?? [];
-    const at = (e: (typeof events)[number]) =>
-      Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-    return events
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pushStock')
-      .map((scheduled) => {
-        const input = scheduled.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
-        const ended = events.find((e) => {
-          const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
-          return closed && String(closed.scheduledEventId) === String(scheduled.eventId);
-        });
-        return {
-          scheduledAt: at(scheduled),
-          endedAt: ended ? at(ended) : undefined,
-          full: (JSON.parse(Buffer.from(input ?? []).toString()) as { full: boolean }).full,
-        };
-      });
-  };
   const status = async (connectionId: string, orderId: string) =>
     (await stack.orders.get(connectionId, orderId))?.status;
 
@@ -327,7 +306,7 @@ describe('connection workflow', () => {
     }
     // The push's next attempt (at most 16 s away) completes it, past its slot; the next push follows.
     const pushes = await waitFor(
-      () => pushesOf(c.id),
+      () => stockPushesOf(stack.client, connectionWorkflowId(c.id)),
       (list) => list.length >= 2,
       45_000,
     );
@@ -343,10 +322,7 @@ describe('connection workflow', () => {
     try {
       const c = await connection();
       // The first cycle's push is retrying.
-      await waitFor(
-        () => sandbox.stockCalls(c.partenaire),
-        (calls) => calls.length >= 2,
-      );
+      await sandbox.stockPushRetrying(c.partenaire);
       const pressed = api('POST', `/connections/${c.id}/stock-sync`);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await sandbox.setFaults({});
@@ -354,7 +330,7 @@ describe('connection workflow', () => {
       expect(answer.statusCode).toBe(200);
       expect(answer.json()).toMatchObject({ errors: [], full: true });
       // The push under way ended, then the merchant's own push started.
-      const [automatic, manual, ...more] = await pushesOf(c.id);
+      const [automatic, manual, ...more] = await stockPushesOf(stack.client, connectionWorkflowId(c.id));
       expect(more).toEqual([]);
       expect(manual).toMatchObject({ full: true, endedAt: expect.any(Number) });
       expect(manual!.scheduledAt).toBeGreaterThanOrEqual(automatic!.endedAt!);

@@ -7,7 +7,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerAdminRoutes } from './admin';
 import { type FormBody, parseMultipart, parseUrlEncoded, type UploadedFile } from './form';
-import { type CallRecord, type FaultKind, NO_FAULTS, SandboxState } from './state';
+import { type CallRecord, type FaultKind, SandboxState } from './state';
 import { renderAnswer, runScript, SCRIPTS, type SpartooScript } from './webservices';
 
 export interface SandboxOptions {
@@ -76,7 +76,7 @@ export function createSandbox(options: SandboxOptions = {}): FastifyInstance {
       return abandon(reply, call, null);
     }
     // Every fault that loses the call is decided before the script runs: such a call changed nothing.
-    if (faults !== NO_FAULTS && state.overHourlyQuota(partenaire)) {
+    if (state.overHourlyQuota(partenaire, faults)) {
       call.fault = 'rate_limited';
       return sendXml(reply, call, renderAnswer(script.shape, { code: -429 }), -429);
     }

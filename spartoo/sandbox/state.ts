@@ -263,9 +263,9 @@ export class SandboxState {
     return !scripts || scripts.includes(script) ? this.faults : NO_FAULTS;
   }
 
-  /** Counts a call against the merchant's hourly quota; true when it is over. */
-  overHourlyQuota(partenaire: string, now = Date.now()): boolean {
-    const limit = this.faults.rateLimitPerHour;
+  /** Counts a call against the merchant's hourly quota of the call's faults (faultsFor); true when over. */
+  overHourlyQuota(partenaire: string, faults: FaultConfig, now = Date.now()): boolean {
+    const limit = faults.rateLimitPerHour;
     if (!(limit > 0) || partenaire === '') return false;
     const hour = Math.floor(now / 3_600_000);
     const counter = this.hourlyCalls.get(partenaire);

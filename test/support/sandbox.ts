@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createSandbox } from '../../spartoo/sandbox/app';
+import { waitFor } from './wait';
 
 export interface SandboxOrderLine {
   products_reference: string;
@@ -42,6 +43,9 @@ export async function startSandbox() {
       'GET',
       `/_sandbox/calls?partenaire=${encodeURIComponent(partenaire)}`,
     );
+  /** The stock push's calls from this merchant, in order. */
+  const stockCalls = async (partenaire: string) =>
+    (await calls(partenaire)).filter((call) => STOCK_SCRIPTS.includes(call.script));
   return {
     app,
     baseUrl: `${address}/mp/`,
@@ -68,9 +72,12 @@ export async function startSandbox() {
       ),
     setFaults: (faults: Record<string, unknown>) => admin('PUT', '/_sandbox/faults', faults),
     calls,
-    /** The stock push's calls from this merchant, in order. */
-    stockCalls: async (partenaire: string) =>
-      (await calls(partenaire)).filter((call) => STOCK_SCRIPTS.includes(call.script)),
+    /** Until the merchant's stock push has failed and been tried again (two stock calls or more). */
+    stockPushRetrying: (partenaire: string) =>
+      waitFor(
+        () => stockCalls(partenaire),
+        (list) => list.length >= 2,
+      ),
     close: () => app.close(),
   };
 }
